@@ -30,8 +30,7 @@ bool isPlatformName(std::string_view name) {
 // v, then type: a different version or type may have any other shape, so they go first.
 bool readHeader(FieldReader& r, const std::array<size_t, kEnvelopeKeys>& s, const FieldPath& root,
                 Envelope* e) {
-  if (!r.integer(s[kV], root.key("v"), &e->v)) return false;
-  if (e->v != 1) return r.failWith(reason::kUnsupportedVersion);
+  if (!r.version(s[kV], root.key("v"), &e->v)) return false;
   std::string_view type;
   if (!r.strView(s[kType], root.key("type"), &type)) return false;
   if (type != "message") return r.failWith(reason::kUnknownType);

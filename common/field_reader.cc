@@ -183,13 +183,13 @@ bool FieldReader::optBoolean(size_t at, const FieldPath& path, bool* out) {
   return true;
 }
 
-bool FieldReader::integer(size_t at, const FieldPath& path, int64_t* out) {
+bool FieldReader::version(size_t at, const FieldPath& path, int64_t* out) {
   if (at == kAbsent) return fail(reason::kMissingField, path);
   mp::Item item;
   if (!load(at, &item)) return false;
   if (item.type != mp::Type::kInt) return fail(reason::kWrongType, path);
-  if (!item.negative && item.u > INT64_MAX) return fail(reason::kInvalidValue, path);
-  *out = item.i;
+  if (item.negative || item.u != 1) return failWith(reason::kUnsupportedVersion);
+  *out = 1;
   return true;
 }
 

@@ -90,7 +90,8 @@ class FieldReader {
 
   bool boolean(size_t at, const FieldPath& path, bool* out);
   bool optBoolean(size_t at, const FieldPath& path, bool* out);  // absent: `out` unchanged
-  bool integer(size_t at, const FieldPath& path, int64_t* out);
+  // The version key: an int (missing_field / wrong_type) equal to 1 (else unsupported_version).
+  bool version(size_t at, const FieldPath& path, int64_t* out);
   bool unsignedInteger(size_t at, const FieldPath& path, uint64_t* out);  // < 0: invalid_value
   // A time: float64 (or any int, or float32), finite.
   bool time(size_t at, const FieldPath& path, double* out);

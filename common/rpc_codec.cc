@@ -52,8 +52,7 @@ bool readReply(FieldReader& r, RpcReply* reply) {
   if (!r.map(0, root, kReplyNames, s)) return false;
   auto key = [&](ReplyKey k) { return root.key(kReplyNames[k]); };
   int64_t v;
-  if (!r.integer(s[kV], key(kV), &v)) return false;
-  if (v != 1) return r.failWith(reason::kUnsupportedVersion);
+  if (!r.version(s[kV], key(kV), &v)) return false;
   if (!r.str(s[kRpcId], key(kRpcId), &reply->rpc_id) || !r.boolean(s[kOk], key(kOk), &reply->ok)) {
     return false;
   }
