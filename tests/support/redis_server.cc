@@ -6,10 +6,11 @@
 
 namespace sg::test {
 
-SyncRedis::SyncRedis(int port) {
+SyncRedis::SyncRedis(int port, const std::string& password) {
   timeval timeout{5, 0};
   context_ = redisConnectWithTimeout("127.0.0.1", port, timeout);
   if (context_ != nullptr && context_->err == 0) redisSetTimeout(context_, timeout);
+  if (!password.empty() && connected()) command({"AUTH", password});
 }
 
 SyncRedis::~SyncRedis() {
@@ -39,7 +40,9 @@ std::string SyncRedis::string(const std::vector<std::string>& args) {
   return std::string(reply->str, reply->len);
 }
 
-RedisServer::RedisServer() {
+RedisServer::RedisServer() : RedisServer(RedisServerOptions{}) {}
+
+RedisServer::RedisServer(RedisServerOptions options) : options_(std::move(options)) {
   for (int attempt = 0; attempt < 5 && !ok_; ++attempt) {
     port_ = freePort();
     ok_ = start();
@@ -53,10 +56,15 @@ bool RedisServer::start() {
                                    "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
                                    "--dir", dir_.path(), "--daemonize", "no",
                                    "--maxmemory-policy", "noeviction"};
+  if (!options_.password.empty()) argv.insert(argv.end(), {"--requirepass", options_.password});
+  if (options_.unix_socket) {
+    argv.insert(argv.end(), {"--unixsocket", unixSocket(), "--unixsocketperm", "700"});
+  }
+  argv.insert(argv.end(), options_.extra_args.begin(), options_.extra_args.end());
   if (!process_.start(argv, dir_.file("redis.log"))) return false;
   for (int i = 0; i < 500; ++i) {
     if (!process_.running()) return false;
-    SyncRedis probe(port_);
+    SyncRedis probe(port_, options_.password);
     if (probe.connected() && probe.string({"PING"}) == "PONG") return true;
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }

@@ -19,10 +19,10 @@ struct ReplyDeleter {
 };
 using Reply = std::unique_ptr<redisReply, ReplyDeleter>;
 
-// A blocking connection for test set-up and assertions.
+// A blocking connection for test set-up and assertions; AUTHs first when given a password.
 class SyncRedis {
  public:
-  explicit SyncRedis(int port);
+  explicit SyncRedis(int port, const std::string& password = "");
   ~SyncRedis();
   SyncRedis(const SyncRedis&) = delete;
   SyncRedis& operator=(const SyncRedis&) = delete;
@@ -38,16 +38,26 @@ class SyncRedis {
   redisContext* context_ = nullptr;
 };
 
+struct RedisServerOptions {
+  std::string password;                 // --requirepass; client() then AUTHs with it
+  bool unix_socket = false;             // also listen on unixSocket(), a file in dir()
+  std::vector<std::string> extra_args;  // appended to the command line ("--enable-debug-command")
+};
+
 class RedisServer {
  public:
   RedisServer();  // starts it and waits until it answers PING (check ok())
+  explicit RedisServer(RedisServerOptions options);
   ~RedisServer();
 
   bool ok() const { return ok_; }
   int port() const { return port_; }
   std::string url() const { return "redis://127.0.0.1:" + std::to_string(port_) + "/0"; }
   const std::string& dir() const { return dir_.path(); }
-  std::unique_ptr<SyncRedis> client() const { return std::make_unique<SyncRedis>(port_); }
+  std::string unixSocket() const { return dir_.file("redis.sock"); }
+  std::unique_ptr<SyncRedis> client() const {
+    return std::make_unique<SyncRedis>(port_, options_.password);
+  }
 
   void kill9();                 // SIGKILL; the data is gone (no persistence)
   bool restart();               // start again on the same port, empty
@@ -55,6 +65,7 @@ class RedisServer {
 
  private:
   bool start();
+  RedisServerOptions options_;
   TempDir dir_;
   ChildProcess process_;
   int port_ = -1;

@@ -1,0 +1,114 @@
+// Typed reads of the fields of MessagePack maps that already passed mp::scan, failing with the
+// bus protocol's reasons (`wrong_type:message.author.id` ...). The bus codec's decoders are
+// written with it; it knows the reason vocabulary but no particular message.
+//
+// Design: a map is read once to note where each wanted key's value starts (last duplicate
+// wins); fields are then read in the caller's order, which fixes which failure is reported
+// first whatever the key order on the wire. Paths are a chain of stack nodes rendered only when
+// a read fails, so a successful decode builds no strings here.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/config.h"
+#include "common/msgpack_reader.h"
+
+namespace sg {
+
+// A dotted path to a value: each node is a key of a map or an index of an array. The root node
+// (no parent) renders as nothing; nodes live on the caller's stack.
+class FieldPath {
+ public:
+  FieldPath() = default;
+  FieldPath key(std::string_view name) const { return FieldPath(this, name, 0, false); }
+  FieldPath index(uint32_t i) const { return FieldPath(this, {}, i, true); }
+  std::string render() const;
+
+ private:
+  FieldPath(const FieldPath* parent, std::string_view name, uint32_t i, bool is_index)
+      : parent_(parent), name_(name), index_(i), is_index_(is_index) {}
+  void renderInto(std::string* out) const;
+
+  const FieldPath* parent_ = nullptr;
+  std::string_view name_;
+  uint32_t index_ = 0;
+  bool is_index_ = false;
+};
+
+// Offset of a key's value in the input, or kAbsent.
+inline constexpr size_t kAbsent = SIZE_MAX;
+
+enum class Nil : bool { kRejected, kAllowed };
+
+enum class TopLevel : bool { kAny, kMap };
+
+// The checks on a whole payload before any field, in this order: size (too_large:payload),
+// well-formedness (malformed_msgpack), with TopLevel::kMap a map on top (not_a_map), nesting
+// (too_deep). Returns the reason, or "" when the payload passes.
+[[nodiscard]] std::string_view checkPayload(std::string_view payload, uint64_t max_bytes,
+                                            uint32_t max_depth, TopLevel top);
+
+class FieldReader {
+ public:
+  FieldReader(std::string_view data, const LimitsConfig& limits) : data_(data), limits_(limits) {}
+
+  const LimitsConfig& limits() const { return limits_; }
+  std::string_view data() const { return data_; }
+  // The reason of the first failure ("" while none).
+  std::string& reason() { return reason_; }
+
+  // Record a failure: "<kind>:<path>", or a reason without a path. Both return false.
+  bool fail(std::string_view kind, const FieldPath& path);
+  bool failWith(std::string_view reason);
+
+  // A required map at `at`: the value offsets of `names` go to `slots` (same length).
+  bool map(size_t at, const FieldPath& path, std::span<const std::string_view> names,
+           std::span<size_t> slots);
+  // An optional map that may also be nil: `*present` says whether there was one.
+  bool optMap(size_t at, const FieldPath& path, std::span<const std::string_view> names,
+              std::span<size_t> slots, bool* present);
+  // An array at `at` (required): its length, and the offset of its first element.
+  bool array(size_t at, const FieldPath& path, uint32_t* count, size_t* first);
+  // The offset just past the value at `at`.
+  bool end(size_t at, size_t* after);
+
+  // A required str, at most `max_bytes` long (else too_large), valid UTF-8.
+  bool strView(size_t at, const FieldPath& path, std::string_view* out,
+               uint32_t max_bytes = UINT32_MAX);
+  bool str(size_t at, const FieldPath& path, std::string* out, uint32_t max_bytes = UINT32_MAX);
+  // An optional str (absent, or nil when allowed, gives nullopt).
+  bool optStr(size_t at, const FieldPath& path, Nil nil, std::optional<std::string>* out,
+              uint32_t max_bytes = UINT32_MAX);
+  // An optional array of str (absent leaves `out` empty).
+  bool strArray(size_t at, const FieldPath& path, std::vector<std::string>* out);
+
+  bool boolean(size_t at, const FieldPath& path, bool* out);
+  bool optBoolean(size_t at, const FieldPath& path, bool* out);  // absent: `out` unchanged
+  // The version key: an int (missing_field / wrong_type) equal to 1 (else unsupported_version).
+  bool version(size_t at, const FieldPath& path, int64_t* out);
+  bool unsignedInteger(size_t at, const FieldPath& path, uint64_t* out);  // < 0: invalid_value
+  // A time: float64 (or any int, or float32), finite.
+  bool time(size_t at, const FieldPath& path, double* out);
+  bool optTime(size_t at, const FieldPath& path, Nil nil, std::optional<double>* out);
+
+  // The bytes of the value at `at`, whole; it must be of `type`. Absent leaves `out` empty.
+  bool optRaw(size_t at, const FieldPath& path, mp::Type type, std::string* out);
+
+ private:
+  bool load(size_t at, mp::Item* item, size_t* after = nullptr);
+  bool collect(mp::Reader& reader, uint32_t pairs, std::span<const std::string_view> names,
+               std::span<size_t> slots);
+  bool checkStr(const mp::Item& item, const FieldPath& path, uint32_t max_bytes);
+
+  std::string_view data_;
+  const LimitsConfig& limits_;
+  std::string reason_;
+};
+
+}  // namespace sg
