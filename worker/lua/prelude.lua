@@ -95,6 +95,24 @@ local function begin_next(ck, lease, max_deliveries, now)
   end
 end
 
+-- After an entry is settled: go on to the next one, or (keep_going ~= '1': the worker is
+-- draining) release the lock, leaving a non-empty queue as an orphan for another consumer.
+local function next_or_release(ck, keep_going, lease, max_deliveries, now)
+  if keep_going == '1' then return begin_next(ck, lease, max_deliveries, now) end
+  redis.call('DEL', lock_key(ck))
+  if redis.call('LLEN', queue_key(ck)) > 0 then
+    redis.call('SADD', ORPHANS, ck)
+  else
+    redis.call('SREM', ACTIVE, ck)
+  end
+  return {'released', '', {}, 0, 0, 0, 0}
+end
+
+local LOST = {'lost', '', {}, 0, 0, 0, 0}
+-- The lock is still ours but the queue's head is another entry (a retried call that had
+-- already run): the caller goes on with BEGIN.
+local MOVED = {'moved', '', {}, 0, 0, 0, 0}
+
 -- Takes the lock of a channel nobody holds; returns the token or nil.
 local function try_lock(ck, token, lease)
   if redis.call('SET', lock_key(ck), token, 'NX', 'PX', lease) then return token end

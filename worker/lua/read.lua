@@ -1,11 +1,13 @@
 -- READ: take new entries for the group and append each to its channel's queue, atomically, then
 -- lock channels that have no holder, up to the caller's free capacity.
 -- ARGV: group, consumer, count, lease_ms, token_base, capacity, max_payload
--- Returns {n_read, wait_from, {ck1, token1, ck2, token2, ...}}: wait_from is the id a blocking
--- XREAD should wait after ('' when the caller should read again at once: a full batch).
+-- Returns {n_read, wait_from, {ck1, token1, ck2, token2, ...}, n_behind}: wait_from is the id a
+-- blocking XREAD should wait after ('' when the caller should read again at once: a full
+-- batch); n_behind counts entries queued behind a channel another consumer holds (lock waits).
 local count, lease, token_base = tonumber(ARGV[3]), ARGV[4], ARGV[5]
 local capacity, max_payload = tonumber(ARGV[6]), tonumber(ARGV[7])
 local owned = {}
+local behind = 0
 
 local function lock_for_caller(ck)
   if capacity <= 0 then return false end
@@ -67,7 +69,9 @@ for _, entry in ipairs(entries) do
   if event and ck ~= '!undecodable' then item = id .. ' ' .. event end
   if redis.call('RPUSH', queue_key(ck), item) == 1 then redis.call('SADD', ACTIVE, ck) end
   -- No lock means no holder: the channel is new, or its holder's lease ran out.
-  if redis.call('EXISTS', lock_key(ck)) == 0 and not lock_for_caller(ck) then
+  if redis.call('EXISTS', lock_key(ck)) == 1 then
+    behind = behind + 1
+  elseif not lock_for_caller(ck) then
     redis.call('SADD', ORPHANS, ck)
   end
 end
@@ -77,4 +81,4 @@ if #entries < count then
   local last = redis.call('XREVRANGE', STREAM, '+', '-', 'COUNT', 1)
   wait_from = (last[1] and last[1][1]) or '0-0'
 end
-return {#entries, wait_from, owned}
+return {#entries, wait_from, owned, behind}
