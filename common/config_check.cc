@@ -5,7 +5,9 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cctype>
 #include <cmath>
+#include <cstring>
 #include <set>
 
 namespace sg {
@@ -102,7 +104,9 @@ class Checker {
     checkDuplicates(object, prefix);
     for (const cJSON* member = object->child; member != nullptr; member = member->next) {
       std::string path = joinPath(prefix, member->string);
-      if (const KeySpec* key = findKey(path)) {
+      if (std::strchr(member->string, '.') != nullptr) {
+        fail(path, unknownKeyReason(path, member->string));
+      } else if (const KeySpec* key = findKey(path)) {
         if (!cJSON_IsNull(member)) checkValue(*key, member, path);
       } else if (isSection(path)) {
         if (cJSON_IsObject(member)) {
@@ -117,8 +121,7 @@ class Checker {
   }
 
   static std::string unknownKeyReason(const std::string& path, std::string_view name) {
-    if (name.find('.') != std::string_view::npos && findKey(path) == nullptr &&
-        (findKey(name) != nullptr || isSection(name.substr(0, name.find('.'))))) {
+    if (name.find('.') != std::string_view::npos && (findKey(path) != nullptr || isSection(path))) {
       return "unknown key (dotted names are not expanded in JSON: nest the objects)";
     }
     std::string suggestion = suggestKey(path);

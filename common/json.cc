@@ -3,6 +3,7 @@
 
 #include <spdlog/fmt/fmt.h>
 
+#include <cctype>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -20,6 +21,169 @@ std::string unexpectedAt(std::string_view text, size_t offset) {
   if (c < 0x20 || c >= 0x7f) return fmt::format("unexpected byte 0x{:02x}", c);
   return fmt::format("unexpected character '{}'", static_cast<char>(c));
 }
+
+// A recogniser of the JSON grammar (RFC 8259) that only finds where and why a text is not JSON.
+// cJSON says where it stopped, which for strings is a byte late, and never why; this runs only
+// after cJSON has refused a text.
+class SyntaxScanner {
+ public:
+  explicit SyntaxScanner(std::string_view text) : text_(text) {}
+
+  // False with offset() and reason() set at the first error.
+  bool scan() {
+    skipSpace();
+    if (!value(0)) return false;
+    skipSpace();
+    return atEnd() || expected("end of input after the value");
+  }
+  size_t offset() const { return pos_; }
+  const std::string& reason() const { return reason_; }
+
+ private:
+  static constexpr int kMaxDepth = 1000;  // cJSON's CJSON_NESTING_LIMIT
+
+  bool atEnd() const { return pos_ >= text_.size(); }
+  bool consume() {
+    ++pos_;
+    return true;
+  }
+  char peek() const { return atEnd() ? '\0' : text_[pos_]; }
+  bool fail(std::string reason) {
+    reason_ = std::move(reason);
+    return false;
+  }
+  bool expected(std::string_view what) {
+    return fail(fmt::format("expected {}, got {}", what, found()));
+  }
+  std::string found() const {
+    if (atEnd()) return "end of input";
+    auto c = static_cast<unsigned char>(text_[pos_]);
+    if (c < 0x20 || c >= 0x7f) return fmt::format("byte 0x{:02x}", c);
+    return fmt::format("'{}'", static_cast<char>(c));
+  }
+  void skipSpace() {
+    while (!atEnd() && isJsonWhitespace(text_[pos_])) ++pos_;
+  }
+  bool literal(std::string_view word) {
+    if (text_.substr(pos_, word.size()) != word) return expected("a value");
+    pos_ += word.size();
+    return true;
+  }
+
+  bool value(int depth) {
+    if (depth > kMaxDepth) return fail("nesting deeper than 1000 levels");
+    switch (peek()) {
+      case '{': return object(depth);
+      case '[': return array(depth);
+      case '"': return string();
+      case 't': return literal("true");
+      case 'f': return literal("false");
+      case 'n': return literal("null");
+      default:
+        if (peek() == '-' || std::isdigit(static_cast<unsigned char>(peek()))) return number();
+        return expected("a value");
+    }
+  }
+
+  bool object(int depth) {
+    ++pos_;
+    skipSpace();
+    if (peek() == '}') return consume();
+    while (true) {
+      if (peek() != '"') return expected("a member name (a string)");
+      if (!string()) return false;
+      skipSpace();
+      if (peek() != ':') return expected("':' after the member name");
+      ++pos_;
+      skipSpace();
+      if (!value(depth + 1)) return false;
+      skipSpace();
+      if (peek() == '}') return consume();
+      if (peek() != ',') return expected("',' or '}'");
+      ++pos_;
+      skipSpace();
+    }
+  }
+
+  bool array(int depth) {
+    ++pos_;
+    skipSpace();
+    if (peek() == ']') return consume();
+    while (true) {
+      if (!value(depth + 1)) return false;
+      skipSpace();
+      if (peek() == ']') return consume();
+      if (peek() != ',') return expected("',' or ']'");
+      ++pos_;
+      skipSpace();
+    }
+  }
+
+  bool string() {
+    size_t start = pos_;
+    ++pos_;
+    while (!atEnd() && peek() != '"') {
+      auto c = static_cast<unsigned char>(peek());
+      if (c < 0x20) return fail(fmt::format("control character 0x{:02x} in a string", c));
+      if (c == '\\' && !escape()) return false;
+      if (c != '\\') ++pos_;
+    }
+    if (atEnd()) {
+      pos_ = start;  // the opening quote says more than the end of the text
+      return fail("unterminated string");
+    }
+    ++pos_;
+    return true;
+  }
+
+  bool escape() {
+    ++pos_;
+    char c = peek();
+    if (c != 'u') {
+      if (std::string_view("\"\\/bfnrt").find(c) == std::string_view::npos || atEnd()) {
+        return fail("invalid escape in a string");
+      }
+      ++pos_;
+      return true;
+    }
+    ++pos_;
+    for (int i = 0; i < 4; ++i, ++pos_) {
+      if (!std::isxdigit(static_cast<unsigned char>(peek()))) {
+        return fail("\\u needs four hexadecimal digits");
+      }
+    }
+    return true;
+  }
+
+  bool digits() {
+    if (!std::isdigit(static_cast<unsigned char>(peek()))) return expected("a digit");
+    while (std::isdigit(static_cast<unsigned char>(peek()))) ++pos_;
+    return true;
+  }
+
+  bool number() {
+    if (peek() == '-') ++pos_;
+    if (peek() == '0') {
+      ++pos_;
+    } else if (!digits()) {
+      return false;
+    }
+    if (peek() == '.') {
+      ++pos_;
+      if (!digits()) return false;
+    }
+    if (peek() == 'e' || peek() == 'E') {
+      ++pos_;
+      if (peek() == '+' || peek() == '-') ++pos_;
+      if (!digits()) return false;
+    }
+    return true;
+  }
+
+  std::string_view text_;
+  size_t pos_ = 0;
+  std::string reason_;
+};
 
 JsonParseError errorAt(std::string_view text, size_t offset) {
   JsonParseError error;
@@ -67,6 +231,31 @@ void mergeInto(cJSON* target, const cJSON* patch) {
   }
 }
 
+// Two-space indentation, one member or item per line; empty containers stay on one line.
+void printIndented(const cJSON* value, int depth, std::string* out) {
+  bool object = cJSON_IsObject(value);
+  if (!object && !cJSON_IsArray(value)) {
+    *out += printJson(value);
+    return;
+  }
+  if (value->child == nullptr) {
+    *out += object ? "{}" : "[]";
+    return;
+  }
+  *out += object ? "{\n" : "[\n";
+  for (const cJSON* item = value->child; item != nullptr; item = item->next) {
+    out->append(2 * (depth + 1), ' ');
+    if (object) {
+      JsonPtr name(cJSON_CreateString(item->string));
+      *out += printJson(name.get()) + ": ";
+    }
+    printIndented(item, depth + 1, out);
+    *out += item->next != nullptr ? ",\n" : "\n";
+  }
+  out->append(2 * depth, ' ');
+  *out += object ? '}' : ']';
+}
+
 }  // namespace
 
 std::string JsonParseError::text() const {
@@ -85,13 +274,25 @@ JsonPtr parseJson(std::string_view text, JsonParseError* error) {
     if (offset == buffer.size()) return value;
     value.reset();  // a complete value followed by more than whitespace
   }
-  if (error != nullptr) *error = errorAt(text, offset);
+  if (error != nullptr) {
+    *error = errorAt(text, offset);
+    SyntaxScanner scanner(text);
+    if (!scanner.scan()) {  // else cJSON refused what the grammar allows: keep its position
+      *error = errorAt(text, scanner.offset());
+      error->message = scanner.reason();
+    }
+  }
   return nullptr;
 }
 
 std::string printJson(const cJSON* value, bool pretty) {
   if (value == nullptr) return "null";
-  char* printed = pretty ? cJSON_Print(value) : cJSON_PrintUnformatted(value);
+  if (pretty) {
+    std::string text;
+    printIndented(value, 0, &text);
+    return text;
+  }
+  char* printed = cJSON_PrintUnformatted(value);
   if (printed == nullptr) return "null";  // out of memory
   std::string text(printed);
   cJSON_free(printed);

@@ -33,10 +33,13 @@ struct JsonParseError {
 };
 
 // Parses exactly one JSON value; whitespace may surround it, anything else after it is an error.
-// Returns null and fills `error` (when given) on failure.
+// Returns null and fills `error` (when given) on failure, with the position of the first byte
+// that breaks the grammar and what was expected there. cJSON's leniencies are kept (a raw control
+// character inside a string, a number such as "1.").
 [[nodiscard]] JsonPtr parseJson(std::string_view text, JsonParseError* error = nullptr);
 
-// Compact (default) or indented text. A null pointer prints as "null".
+// Compact (default) or indented text (two spaces per level, a member per line). A null pointer
+// prints as "null".
 std::string printJson(const cJSON* value, bool pretty = false);
 
 // Deep, exact equality: same types, same numbers, same strings, arrays in order, objects with the
