@@ -80,6 +80,7 @@ struct OutboundConfig {
 struct Presence {
   std::string status;  // online, idle, dnd
   std::string activity;
+  bool operator==(const Presence&) const = default;
 };
 
 struct StatusConfig {
