@@ -262,11 +262,21 @@ void Consumer::drain(uint64_t deadline_ms, std::function<void()> done) {
   drain_deadline_.start(deadline_ms, [this] {
     log::get("consumer").warn("drain deadline reached; releasing {} channels in progress",
                               drains_.size());
-    std::vector<std::shared_ptr<ChannelDrain>> left;
-    for (auto& [key, drain] : drains_) left.push_back(drain);
-    for (auto& drain : left) drain->abandon();
+    abandonAll();
   });
   finishDrainIfIdle();
+}
+
+void Consumer::hurry() {
+  if (!draining_) return;
+  drain_deadline_.stop();
+  abandonAll();
+}
+
+void Consumer::abandonAll() {
+  std::vector<std::shared_ptr<ChannelDrain>> left;
+  for (auto& [key, drain] : drains_) left.push_back(drain);
+  for (auto& drain : left) drain->abandon();
 }
 
 void Consumer::finishDrainIfIdle() {

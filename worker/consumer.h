@@ -52,6 +52,8 @@ class Consumer {
   // then cancels what is left and releases those locks (their entries stay pending for another
   // consumer). `done` runs once everything is released (or Redis did not answer in time).
   void drain(uint64_t deadline_ms, std::function<void()> done);
+  // During a drain: reach the deadline now.
+  void hurry();
 
   const ConsumerStats& stats() const { return stats_; }
   const std::string& name() const { return name_; }
@@ -85,6 +87,7 @@ class Consumer {
   void reapConsumers();
   void refreshGauges();
   void finishDrainIfIdle();
+  void abandonAll();
 
   uv_loop_t* loop_;
   RedisClient& commands_;

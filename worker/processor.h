@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "common/bus_codec.h"
 #include "common/bus_types.h"
 
 namespace sg {
@@ -53,10 +54,10 @@ class ProcessJob {
 
   // `<event_id>:<n>` for the next lasting action of this event (send_message, send_file,
   // add_reaction); a redelivery produces the same sequence.
-  std::string nextLastingActionId() { return envelope_.event_id + ":" + std::to_string(lasting_++); }
+  std::string nextLastingActionId() { return lastingActionId(envelope_.event_id, lasting_++); }
   // `<event_id>:<kind>:<k>` for a transient action (typing, edit_message, rpc_request).
-  std::string nextTransientActionId(const std::string& kind) {
-    return envelope_.event_id + ":" + kind + ":" + std::to_string(transient_++);
+  std::string nextTransientActionId(std::string_view kind) {
+    return transientActionId(envelope_.event_id, kind, transient_++);
   }
 
   // Publishes transient actions now, fenced on the channel lock; `done(false)` when the lock
@@ -98,8 +99,8 @@ class ProcessJob {
   PublishFn publish_;
   std::function<void()> on_cancel_;
   bool cancelled_ = false;
-  unsigned lasting_ = 0;
-  unsigned transient_ = 0;
+  uint32_t lasting_ = 0;
+  uint32_t transient_ = 0;
 };
 
 class MessageProcessor {

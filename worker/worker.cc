@@ -1,0 +1,94 @@
+// Worker: wiring of one sg-worker process (see worker.h).
+#include "worker/worker.h"
+
+#include "common/log.h"
+#include "worker/echo_processor.h"
+
+namespace sg {
+namespace {
+
+RedisClient::Options redisOptions(const Config& config, const std::string& name) {
+  RedisClient::Options options;
+  options.redis = config.redis;
+  options.name = name;
+  return options;
+}
+
+std::unique_ptr<MessageProcessor> makeProcessor(uv_loop_t* loop, const ConfigPtr& config) {
+  // The LLM-backed processor joins here when it lands; until then "llm" falls back to echo.
+  return std::make_unique<EchoProcessor>(loop, config);
+}
+
+}  // namespace
+
+Worker::Worker(uv_loop_t* loop, std::string instance_id, ConfigPtr config)
+    : loop_(loop), instance_id_(std::move(instance_id)), config_(std::move(config)) {}
+
+Worker::~Worker() = default;
+
+bool Worker::start(std::string* error) {
+  commands_ = std::make_unique<RedisClient>(loop_, redisOptions(*config_, instance_id_ + ":cmd"));
+  blocking_ =
+      std::make_unique<RedisClient>(loop_, redisOptions(*config_, instance_id_ + ":block"));
+  if (!commands_->start(error) || !blocking_->start(error)) return false;
+  processor_ = makeProcessor(loop_, config_);
+  consumer_ = std::make_unique<Consumer>(loop_, *commands_, *blocking_, *processor_, instance_id_,
+                                         config_);
+  heartbeat_ = std::make_unique<Heartbeat>(loop_, *commands_, instance_id_, "worker",
+                                           [this](cJSON* record) {
+                                             const ConsumerStats& stats = consumer_->stats();
+                                             cJSON_AddNumberToObject(record, "processed",
+                                                                     double(stats.processed));
+                                             cJSON_AddNumberToObject(record, "inflight",
+                                                                     double(stats.inflight));
+                                           });
+  // Start consuming once connected; READ creates the group if it is missing.
+  commands_->onConnected([this] {
+    log::get("main").info("connected to Redis at {}", commands_->maskedUrl());
+    if (!consuming_ && !stopping_) {
+      consuming_ = true;
+      consumer_->start();
+      heartbeat_->start(config_->heartbeat.interval_ms);
+    }
+  });
+  commands_->onDisconnected([](std::string_view reason) {
+    log::get("main").warn("lost Redis connection ({}); reconnecting", reason);
+  });
+  return true;
+}
+
+void Worker::updateConfig(ConfigPtr config) {
+  config_ = std::move(config);
+  log::setLevel(config_->log.level);
+  if (consumer_) consumer_->updateConfig(config_);
+  if (auto* echo = dynamic_cast<EchoProcessor*>(processor_.get())) echo->updateConfig(config_);
+  if (heartbeat_) heartbeat_->setInterval(config_->heartbeat.interval_ms);
+}
+
+void Worker::drain(std::function<void()> done) {
+  if (stopping_) return;
+  stopping_ = true;
+  uint64_t deadline_ms = uint64_t{config_->shutdown.drain_s} * 1000;
+  log::get("main").info("draining (deadline {} s)", config_->shutdown.drain_s);
+  consumer_->drain(deadline_ms, [this, done = std::move(done)]() mutable {
+    closeConnections(std::move(done));
+  });
+}
+
+void Worker::stopNow() {
+  log::get("main").warn("stopping now; work in progress stays pending for other workers");
+  consumer_->hurry();
+}
+
+void Worker::closeConnections(std::function<void()> done) {
+  heartbeat_->stop([this, done = std::move(done)]() mutable {
+    auto remaining = std::make_shared<int>(2);
+    auto finish = [remaining, done = std::move(done)] {
+      if (--*remaining == 0 && done) done();
+    };
+    blocking_->stop(finish);
+    commands_->stop(finish);
+  });
+}
+
+}  // namespace sg
