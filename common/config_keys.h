@@ -18,8 +18,8 @@ namespace sg {
 
 enum class KeyType {
   kBool,
-  kUint,            // JSON integer within [min, max]
-  kNumber,          // JSON number within [min, max]; absent means "not set" (std::optional)
+  kUint,    // JSON integer within [min, max]
+  kNumber,  // JSON number within [min, max]; absent means "not set" (std::optional)
   kString,
   kEnum,            // a string from `choices`
   kStringArray,     // array of non-empty strings
