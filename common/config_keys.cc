@@ -294,6 +294,22 @@ size_t editDistance(std::string_view a, std::string_view b) {
   return row[b.size()];
 }
 
+// The key whose name (as `name_of` gives it) is nearest to `text`, if at most about a third of
+// the text differs; null otherwise.
+template <typename NameOf>
+const KeySpec* closestKey(std::string_view text, NameOf name_of) {
+  const KeySpec* best = nullptr;
+  size_t best_distance = text.size() / 3 + 1;
+  for (const KeySpec& key : configKeys()) {
+    size_t distance = editDistance(text, name_of(key));
+    if (distance < best_distance) {
+      best = &key;
+      best_distance = distance;
+    }
+  }
+  return best;
+}
+
 std::string_view lastSegment(std::string_view path) {
   size_t dot = path.rfind('.');
   return dot == std::string_view::npos ? path : path.substr(dot + 1);
@@ -419,15 +435,7 @@ bool isSection(std::string_view path) {
 }
 
 std::string suggestKey(std::string_view path) {
-  const KeySpec* best = nullptr;
-  size_t best_distance = path.size() / 3 + 1;  // at most about a third of the text may differ
-  for (const KeySpec& key : configKeys()) {
-    size_t distance = editDistance(path, key.path);
-    if (distance < best_distance) {
-      best = &key;
-      best_distance = distance;
-    }
-  }
+  const KeySpec* best = closestKey(path, [](const KeySpec& key) { return key.path; });
   if (best != nullptr) return std::string(best->path);
   // The right name in the wrong section ("redis.model" -> "llm.model", "model" -> "llm.model").
   for (const KeySpec& key : configKeys()) {
@@ -437,15 +445,8 @@ std::string suggestKey(std::string_view path) {
 }
 
 std::string suggestEnvironmentName(std::string_view name) {
-  const KeySpec* best = nullptr;
-  size_t best_distance = name.size() / 3 + 1;
-  for (const KeySpec& key : configKeys()) {
-    size_t distance = editDistance(name, key.env);
-    if (distance < best_distance) {
-      best = &key;
-      best_distance = distance;
-    }
-  }
+  const KeySpec* best =
+      closestKey(name, [](const KeySpec& key) { return std::string_view(key.env); });
   return best != nullptr ? best->env : "";
 }
 
