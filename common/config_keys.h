@@ -68,8 +68,7 @@ struct KeySpec {
   StringCheck check = nullptr;            // kString
   StringMask mask = nullptr;              // kString holding a secret part
   std::string env;                        // "SG_LLM_MODEL"
-  std::string default_json;               // the default as compact JSON ("***" never: secrets
-                                          // default to "")
+  std::string default_json;               // the default as compact JSON (a secret's is "")
 };
 
 // The environment variable read as a fallback for llm.api_key when no source sets it.
