@@ -117,7 +117,9 @@ struct SupervisorConfig {
 };
 
 // Per-scope overrides of the bot's behaviour (issue: message processor). Keys are channel or
-// guild ids; values are partial BotConfig objects kept as JSON text and applied by the worker.
+// guild ids; values are objects of the settings listed by scopeOverrideFields() (config_keys.h:
+// some bot.* and llm.* keys, plus "answer"), validated by the loader, kept as JSON text and
+// applied by the worker (a channel's settings over its guild's).
 struct BotConfig {
   std::string name = "Stargazer";
   std::string system_prompt_file;  // template; empty: the built-in prompt

@@ -4,8 +4,8 @@
 #include <spdlog/fmt/fmt.h>
 
 #include <algorithm>
-#include <charconv>
 #include <cctype>
+#include <charconv>
 #include <cmath>
 #include <cstring>
 #include <set>
@@ -53,8 +53,8 @@ const KeySpec& presenceStatusSpec() {
 }
 
 const KeySpec& presenceActivitySpec() {
-  static const KeySpec spec{.path = "activity", .type = KeyType::kString,
-                            .reload = ReloadClass::kLive};
+  static const KeySpec spec{
+      .path = "activity", .type = KeyType::kString, .reload = ReloadClass::kLive};
   return spec;
 }
 
@@ -125,7 +125,8 @@ class Checker {
       return "unknown key (dotted names are not expanded in JSON: nest the objects)";
     }
     std::string suggestion = suggestKey(path);
-    return suggestion.empty() ? "unknown key" : fmt::format("unknown key (did you mean {}?)", suggestion);
+    return suggestion.empty() ? "unknown key"
+                              : fmt::format("unknown key (did you mean {}?)", suggestion);
   }
 
   void checkValue(const KeySpec& key, const cJSON* value, const std::string& path) {
@@ -133,16 +134,23 @@ class Checker {
       case KeyType::kBool:
         if (!cJSON_IsBool(value)) fail(path, "must be true or false, got " + describeJson(value));
         return;
-      case KeyType::kUint: return checkUint(key, value, path);
-      case KeyType::kNumber: return checkNumber(key, value, path);
-      case KeyType::kString: return checkString(key, value, path);
-      case KeyType::kEnum: return checkEnum(key, value, path);
-      case KeyType::kStringArray: return checkStrings(value, path);
+      case KeyType::kUint:
+        return checkUint(key, value, path);
+      case KeyType::kNumber:
+        return checkNumber(key, value, path);
+      case KeyType::kString:
+        return checkString(key, value, path);
+      case KeyType::kEnum:
+        return checkEnum(key, value, path);
+      case KeyType::kStringArray:
+        return checkStrings(value, path);
       case KeyType::kObject:
         if (!cJSON_IsObject(value)) fail(path, "must be an object, got " + describeJson(value));
         return;
-      case KeyType::kScopeOverrides: return checkScopes(value, path);
-      case KeyType::kPresenceArray: return checkPresences(value, path);
+      case KeyType::kScopeOverrides:
+        return checkScopes(value, path);
+      case KeyType::kPresenceArray:
+        return checkPresences(value, path);
       case KeyType::kSecret:
         if (!cJSON_IsString(value)) fail(path, "must be a string");  // never show the value
         return;
@@ -152,9 +160,9 @@ class Checker {
   void checkUint(const KeySpec& key, const cJSON* value, const std::string& path) {
     long long number = 0;
     if (jsonInteger(value, &number) && number >= key.min && number <= key.max) return;
-    fail(path, fmt::format("must be an integer between {} and {}, got {}",
-                           static_cast<uint64_t>(key.min), static_cast<uint64_t>(key.max),
-                           describeJson(value)));
+    fail(path,
+         fmt::format("must be an integer between {} and {}, got {}", static_cast<uint64_t>(key.min),
+                     static_cast<uint64_t>(key.max), describeJson(value)));
   }
 
   void checkNumber(const KeySpec& key, const cJSON* value, const std::string& path) {
@@ -177,8 +185,8 @@ class Checker {
   }
 
   void checkEnum(const KeySpec& key, const cJSON* value, const std::string& path) {
-    if (cJSON_IsString(value) &&
-        std::find(key.choices.begin(), key.choices.end(), value->valuestring) != key.choices.end()) {
+    if (cJSON_IsString(value) && std::find(key.choices.begin(), key.choices.end(),
+                                           value->valuestring) != key.choices.end()) {
       return;
     }
     fail(path, fmt::format("must be one of {}, got {}", fmt::join(key.choices, ", "),
@@ -202,7 +210,8 @@ class Checker {
 
   void checkPresences(const cJSON* value, const std::string& path) {
     if (!cJSON_IsArray(value)) {
-      fail(path, "must be an array of {\"status\", \"activity\"} objects, got " + describeJson(value));
+      fail(path,
+           "must be an array of {\"status\", \"activity\"} objects, got " + describeJson(value));
       return;
     }
     size_t index = 0;
@@ -297,7 +306,8 @@ bool parseDecimal(std::string_view text, double* out) {
 
 JsonPtr boolFromText(std::string_view text) {
   std::string lower;
-  for (char c : trim(text)) lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  for (char c : trim(text))
+    lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
   if (lower == "true" || lower == "yes" || lower == "on" || lower == "1") {
     return JsonPtr(cJSON_CreateTrue());
   }
@@ -364,16 +374,21 @@ void checkRelations(const Config& config, std::vector<ConfigError>* errors) {
 
 JsonPtr valueFromText(const KeySpec& key, std::string_view text, std::string* error) {
   switch (key.type) {
-    case KeyType::kBool: return boolFromText(text);
+    case KeyType::kBool:
+      return boolFromText(text);
     case KeyType::kUint:
-    case KeyType::kNumber: return numberFromText(key, text);
+    case KeyType::kNumber:
+      return numberFromText(key, text);
     case KeyType::kString:
     case KeyType::kEnum:
-    case KeyType::kSecret: return JsonPtr(cJSON_CreateString(std::string(text).c_str()));
-    case KeyType::kStringArray: return stringsFromText(text, error);
+    case KeyType::kSecret:
+      return JsonPtr(cJSON_CreateString(std::string(text).c_str()));
+    case KeyType::kStringArray:
+      return stringsFromText(text, error);
     case KeyType::kObject:
     case KeyType::kScopeOverrides:
-    case KeyType::kPresenceArray: return jsonFromText(trim(text), error);
+    case KeyType::kPresenceArray:
+      return jsonFromText(trim(text), error);
   }
   return nullptr;
 }

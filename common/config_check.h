@@ -31,7 +31,8 @@ struct ConfigError {
 // Checks one configuration document (a file, an override patch, a patch built from the
 // environment or the command line). A null member value is accepted anywhere an object holds it:
 // as in a merge patch, it removes the value so that the default (or a lower source) applies.
-void checkDocument(const cJSON* document, std::string_view source, std::vector<ConfigError>* errors);
+void checkDocument(const cJSON* document, std::string_view source,
+                   std::vector<ConfigError>* errors);
 
 // Rules between keys on a complete Config (a base delay not above its maximum, ...).
 void checkRelations(const Config& config, std::vector<ConfigError>* errors);

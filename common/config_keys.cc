@@ -107,180 +107,169 @@ std::string environmentName(std::string_view path) {
   return name;
 }
 
+// The accessor of a Config member, as a captureless lambda (it converts to the key's typed
+// function pointer). A macro keeps the table at one short entry per key, as in Redis's config.c.
+// clang-format off
+#define SG_FIELD(member) [](Config& c) -> auto& { return c.member; }
+// clang-format on
+
 std::vector<KeySpec> buildTable() {
   std::vector<KeySpec> keys = {
-      uintKey("workers", [](Config& c) -> auto& { return c.workers; }, 1, 1024, kLive,
+      uintKey("workers", SG_FIELD(workers), 1, 1024, kLive,
               "Number of worker processes the supervisor runs on this host."),
 
-      stringKey("redis.url", [](Config& c) -> auto& { return c.redis.url; }, kWorkers,
+      stringKey("redis.url", SG_FIELD(redis.url), kWorkers,
                 "Redis server: redis://[[user]:password@]host[:port][/db] or "
                 "unix://[[user]:password@]/path[?db=N].",
                 checkRedisUrl, maskRedisUrl),
-      uintKey("redis.connect_timeout_ms", [](Config& c) -> auto& { return c.redis.connect_timeout_ms; },
-              1, 600'000, kWorkers, "Time allowed to connect to Redis."),
-      uintKey("redis.command_timeout_ms", [](Config& c) -> auto& { return c.redis.command_timeout_ms; },
-              1, 600'000, kWorkers, "Time allowed for one Redis command's reply."),
-      uintKey("redis.reconnect_base_ms", [](Config& c) -> auto& { return c.redis.reconnect_base_ms; },
-              1, 600'000, kWorkers, "First delay before reconnecting to Redis (doubles each time)."),
-      uintKey("redis.reconnect_max_ms", [](Config& c) -> auto& { return c.redis.reconnect_max_ms; },
-              1, kMaxMs, kWorkers, "Longest delay between Redis reconnection attempts."),
+      uintKey("redis.connect_timeout_ms", SG_FIELD(redis.connect_timeout_ms), 1, 600'000, kWorkers,
+              "Time allowed to connect to Redis."),
+      uintKey("redis.command_timeout_ms", SG_FIELD(redis.command_timeout_ms), 1, 600'000, kWorkers,
+              "Time allowed for one Redis command's reply."),
+      uintKey("redis.reconnect_base_ms", SG_FIELD(redis.reconnect_base_ms), 1, 600'000, kWorkers,
+              "First delay before reconnecting to Redis (doubles each time)."),
+      uintKey("redis.reconnect_max_ms", SG_FIELD(redis.reconnect_max_ms), 1, kMaxMs, kWorkers,
+              "Longest delay between Redis reconnection attempts."),
 
-      stringKey("llm.base_url", [](Config& c) -> auto& { return c.llm.base_url; }, kLive,
-                "Root of the OpenAI-compatible API (chat/completions is appended).",
-                checkHttpUrl),
-      stringKey("llm.model", [](Config& c) -> auto& { return c.llm.model; }, kLive,
-                "Model asked first.", checkNotEmpty),
-      listKey("llm.fallback_models", [](Config& c) -> auto& { return c.llm.fallback_models; },
-              kLive, "Models tried in order when the model fails or is cooling down."),
-      makeKey("llm.api_key", KeyType::kSecret,
-              SecretField([](Config& c) -> auto& { return c.llm.api_key; }), kLive,
+      stringKey("llm.base_url", SG_FIELD(llm.base_url), kLive,
+                "Root of the OpenAI-compatible API (chat/completions is appended).", checkHttpUrl),
+      stringKey("llm.model", SG_FIELD(llm.model), kLive, "Model asked first.", checkNotEmpty),
+      listKey("llm.fallback_models", SG_FIELD(llm.fallback_models), kLive,
+              "Models tried in order when the model fails or is cooling down."),
+      makeKey("llm.api_key", KeyType::kSecret, SecretField(SG_FIELD(llm.api_key)), kLive,
               "API key sent as a bearer token; OPENROUTER_API_KEY when no source sets it."),
-      boolKey("llm.stream", [](Config& c) -> auto& { return c.llm.stream; }, kLive,
+      boolKey("llm.stream", SG_FIELD(llm.stream), kLive,
               "Ask for streamed (server-sent events) responses."),
-      uintKey("llm.max_completion_tokens",
-              [](Config& c) -> auto& { return c.llm.max_completion_tokens; }, 1, 1'000'000, kLive,
+      uintKey("llm.max_completion_tokens", SG_FIELD(llm.max_completion_tokens), 1, 1'000'000, kLive,
               "Upper bound on the tokens of one completion."),
-      numberKey("llm.temperature", [](Config& c) -> auto& { return c.llm.temperature; }, 0, 2,
-                kLive, "Sampling temperature; unset: the model's default."),
-      uintKey("llm.max_tool_rounds", [](Config& c) -> auto& { return c.llm.max_tool_rounds; }, 0,
-              100, kLive, "Tool-call rounds allowed before a final answer is required."),
-      uintKey("llm.timeout_ms", [](Config& c) -> auto& { return c.llm.timeout_ms; }, 1000, kMaxMs,
-              kLive, "Overall deadline of one LLM call, retries and fallbacks included."),
-      uintKey("llm.attempt_timeout_ms", [](Config& c) -> auto& { return c.llm.attempt_timeout_ms; },
-              1000, kMaxMs, kLive, "Deadline of one HTTP attempt."),
-      uintKey("llm.first_token_timeout_ms",
-              [](Config& c) -> auto& { return c.llm.first_token_timeout_ms; }, 1000, kMaxMs, kLive,
-              "Time allowed until the first byte of the response body."),
-      uintKey("llm.connect_timeout_ms", [](Config& c) -> auto& { return c.llm.connect_timeout_ms; },
-              100, 600'000, kLive, "Time allowed to connect to the API."),
-      uintKey("llm.max_retries", [](Config& c) -> auto& { return c.llm.max_retries; }, 0, 100,
-              kLive, "Retries of a failed attempt (429, 5xx, network) per model."),
-      uintKey("llm.retry_base_ms", [](Config& c) -> auto& { return c.llm.retry_base_ms; }, 1,
-              600'000, kLive, "First retry delay (exponential backoff with jitter)."),
-      uintKey("llm.retry_max_ms", [](Config& c) -> auto& { return c.llm.retry_max_ms; }, 1, kMaxMs,
-              kLive, "Cap on a retry delay and on an honoured Retry-After."),
-      uintKey("llm.cooldown_failures", [](Config& c) -> auto& { return c.llm.cooldown_failures; },
-              1, 1000, kLive, "Consecutive failures after which a model cools down."),
-      uintKey("llm.cooldown_s", [](Config& c) -> auto& { return c.llm.cooldown_s; }, 0, kMaxS,
-              kLive, "How long a cooled-down model is skipped."),
-      stringKey("llm.http_referer", [](Config& c) -> auto& { return c.llm.http_referer; }, kLive,
+      numberKey("llm.temperature", SG_FIELD(llm.temperature), 0, 2, kLive,
+                "Sampling temperature; unset: the model's default."),
+      uintKey("llm.max_tool_rounds", SG_FIELD(llm.max_tool_rounds), 0, 100, kLive,
+              "Tool-call rounds allowed before a final answer is required."),
+      uintKey("llm.timeout_ms", SG_FIELD(llm.timeout_ms), 1000, kMaxMs, kLive,
+              "Overall deadline of one LLM call, retries and fallbacks included."),
+      uintKey("llm.attempt_timeout_ms", SG_FIELD(llm.attempt_timeout_ms), 1000, kMaxMs, kLive,
+              "Deadline of one HTTP attempt."),
+      uintKey("llm.first_token_timeout_ms", SG_FIELD(llm.first_token_timeout_ms), 1000, kMaxMs,
+              kLive, "Time allowed until the first byte of the response body."),
+      uintKey("llm.connect_timeout_ms", SG_FIELD(llm.connect_timeout_ms), 100, 600'000, kLive,
+              "Time allowed to connect to the API."),
+      uintKey("llm.max_retries", SG_FIELD(llm.max_retries), 0, 100, kLive,
+              "Retries of a failed attempt (429, 5xx, network) per model."),
+      uintKey("llm.retry_base_ms", SG_FIELD(llm.retry_base_ms), 1, 600'000, kLive,
+              "First retry delay (exponential backoff with jitter)."),
+      uintKey("llm.retry_max_ms", SG_FIELD(llm.retry_max_ms), 1, kMaxMs, kLive,
+              "Cap on a retry delay and on an honoured Retry-After."),
+      uintKey("llm.cooldown_failures", SG_FIELD(llm.cooldown_failures), 1, 1000, kLive,
+              "Consecutive failures after which a model cools down."),
+      uintKey("llm.cooldown_s", SG_FIELD(llm.cooldown_s), 0, kMaxS, kLive,
+              "How long a cooled-down model is skipped."),
+      stringKey("llm.http_referer", SG_FIELD(llm.http_referer), kLive,
                 "OpenRouter's optional HTTP-Referer header (empty: not sent)."),
-      stringKey("llm.title", [](Config& c) -> auto& { return c.llm.title; }, kLive,
+      stringKey("llm.title", SG_FIELD(llm.title), kLive,
                 "OpenRouter's optional X-Title header (empty: not sent)."),
-      makeKey("llm.provider", KeyType::kObject,
-              StringField([](Config& c) -> auto& { return c.llm.provider_json; }), kLive,
+      makeKey("llm.provider", KeyType::kObject, StringField(SG_FIELD(llm.provider_json)), kLive,
               "OpenRouter provider routing object, passed through as is ({}: none)."),
-      listKey("llm.vision_models", [](Config& c) -> auto& { return c.llm.vision_models; }, kLive,
+      listKey("llm.vision_models", SG_FIELD(llm.vision_models), kLive,
               "Models that accept image parts; others get attachments as text."),
-      stringKey("llm.embedding_model", [](Config& c) -> auto& { return c.llm.embedding_model; },
-                kLive, "Model used for embeddings."),
-      uintKey("llm.max_connections", [](Config& c) -> auto& { return c.llm.max_connections; }, 0,
-              10'000, kLive, "Total connections to the API per worker (0: libcurl's default)."),
+      stringKey("llm.embedding_model", SG_FIELD(llm.embedding_model), kLive,
+                "Model used for embeddings."),
+      uintKey("llm.max_connections", SG_FIELD(llm.max_connections), 0, 10'000, kLive,
+              "Total connections to the API per worker (0: libcurl's default)."),
 
-      uintKey("limits.payload_bytes", [](Config& c) -> auto& { return c.limits.payload_bytes; },
-              1024, 64u << 20, kLive, "Largest inbound envelope accepted."),
-      uintKey("limits.content_bytes", [](Config& c) -> auto& { return c.limits.content_bytes; },
-              1, 64u << 20, kLive, "Largest message content accepted."),
-      uintKey("limits.attachments", [](Config& c) -> auto& { return c.limits.attachments; }, 0,
-              10'000, kLive, "Most attachments accepted on one message."),
-      uintKey("limits.depth", [](Config& c) -> auto& { return c.limits.depth; }, 2, 128, kLive,
+      uintKey("limits.payload_bytes", SG_FIELD(limits.payload_bytes), 1024, 64u << 20, kLive,
+              "Largest inbound envelope accepted."),
+      uintKey("limits.content_bytes", SG_FIELD(limits.content_bytes), 1, 64u << 20, kLive,
+              "Largest message content accepted."),
+      uintKey("limits.attachments", SG_FIELD(limits.attachments), 0, 10'000, kLive,
+              "Most attachments accepted on one message."),
+      uintKey("limits.depth", SG_FIELD(limits.depth), 2, 128, kLive,
               "Deepest nesting accepted in an envelope."),
 
-      uintKey("consumer.max_inflight", [](Config& c) -> auto& { return c.consumer.max_inflight; },
-              1, 100'000, kLive, "Channels one worker processes at once."),
-      uintKey("consumer.claim_idle_ms", [](Config& c) -> auto& { return c.consumer.claim_idle_ms; },
-              1000, kMaxMs, kLive,
+      uintKey("consumer.max_inflight", SG_FIELD(consumer.max_inflight), 1, 100'000, kLive,
+              "Channels one worker processes at once."),
+      uintKey("consumer.claim_idle_ms", SG_FIELD(consumer.claim_idle_ms), 1000, kMaxMs, kLive,
               "Idle time after which another worker takes over an entry or a channel lock."),
-      uintKey("consumer.max_deliveries",
-              [](Config& c) -> auto& { return c.consumer.max_deliveries; }, 1, 1000, kLive,
+      uintKey("consumer.max_deliveries", SG_FIELD(consumer.max_deliveries), 1, 1000, kLive,
               "Deliveries after which an entry is dead-lettered (reason max_deliveries)."),
-      uintKey("consumer.max_age_s", [](Config& c) -> auto& { return c.consumer.max_age_s; }, 1,
-              kMaxS, kLive, "Age after which an entry is dead-lettered instead of answered."),
-      uintKey("consumer.read_batch", [](Config& c) -> auto& { return c.consumer.read_batch; }, 1,
-              10'000, kLive, "Entries taken per stream read."),
-      uintKey("consumer.block_ms", [](Config& c) -> auto& { return c.consumer.block_ms; }, 1,
-              600'000, kLive, "How long a blocking stream read waits."),
-      uintKey("consumer.retry_delay_ms", [](Config& c) -> auto& { return c.consumer.retry_delay_ms; },
-              0, kMaxMs, kLive, "Delay before retrying an entry whose processing failed."),
-      uintKey("consumer.done_ttl_s", [](Config& c) -> auto& { return c.consumer.done_ttl_s; }, 1,
-              kMaxS, kLive, "How long an event's published actions are remembered."),
-      uintKey("consumer.trim_interval_s",
-              [](Config& c) -> auto& { return c.consumer.trim_interval_s; }, 0, 86'400, kWorkers,
+      uintKey("consumer.max_age_s", SG_FIELD(consumer.max_age_s), 1, kMaxS, kLive,
+              "Age after which an entry is dead-lettered instead of answered."),
+      uintKey("consumer.read_batch", SG_FIELD(consumer.read_batch), 1, 10'000, kLive,
+              "Entries taken per stream read."),
+      uintKey("consumer.block_ms", SG_FIELD(consumer.block_ms), 1, 600'000, kLive,
+              "How long a blocking stream read waits."),
+      uintKey("consumer.retry_delay_ms", SG_FIELD(consumer.retry_delay_ms), 0, kMaxMs, kLive,
+              "Delay before retrying an entry whose processing failed."),
+      uintKey("consumer.done_ttl_s", SG_FIELD(consumer.done_ttl_s), 1, kMaxS, kLive,
+              "How long an event's published actions are remembered."),
+      uintKey("consumer.trim_interval_s", SG_FIELD(consumer.trim_interval_s), 0, 86'400, kWorkers,
               "Period of trimming acknowledged entries from the stream (0: never)."),
-      enumKey("consumer.processor", [](Config& c) -> auto& { return c.consumer.processor; },
-              {"llm", "echo"}, kWorkers,
+      enumKey("consumer.processor", SG_FIELD(consumer.processor), {"llm", "echo"}, kWorkers,
               "Message processor: llm, or echo (a diagnostic and benchmark double)."),
-      uintKey("consumer.echo_delay_ms", [](Config& c) -> auto& { return c.consumer.echo_delay_ms; },
-              0, 600'000, kLive, "Echo processor: largest random delay before answering."),
+      uintKey("consumer.echo_delay_ms", SG_FIELD(consumer.echo_delay_ms), 0, 600'000, kLive,
+              "Echo processor: largest random delay before answering."),
 
-      uintKey("outbound.maxlen", [](Config& c) -> auto& { return c.outbound.maxlen; }, 0,
-              100'000'000, kLive,
+      uintKey("outbound.maxlen", SG_FIELD(outbound.maxlen), 0, 100'000'000, kLive,
               "Approximate cap (MAXLEN ~) of each outbound stream (0: no cap)."),
 
-      uintKey("status.lease_ms", [](Config& c) -> auto& { return c.status.lease_ms; }, 1000,
-              600'000, kLive, "Length of the status leadership lease sg:status:leader."),
-      uintKey("status.interval_s", [](Config& c) -> auto& { return c.status.interval_s; }, 1,
-              86'400, kLive, "Period of the presence rotation."),
+      uintKey("status.lease_ms", SG_FIELD(status.lease_ms), 1000, 600'000, kLive,
+              "Length of the status leadership lease sg:status:leader."),
+      uintKey("status.interval_s", SG_FIELD(status.interval_s), 1, 86'400, kLive,
+              "Period of the presence rotation."),
       makeKey("status.presences", KeyType::kPresenceArray,
-              PresenceListField([](Config& c) -> auto& { return c.status.presences; }), kLive,
+              PresenceListField(SG_FIELD(status.presences)), kLive,
               "Presences published in turn by the leader (empty: no presence updates)."),
 
-      uintKey("shutdown.drain_s", [](Config& c) -> auto& { return c.shutdown.drain_s; }, 0, 3600,
-              kLive, "Time allowed for in-flight work on SIGTERM before stopping."),
+      uintKey("shutdown.drain_s", SG_FIELD(shutdown.drain_s), 0, 3600, kLive,
+              "Time allowed for in-flight work on SIGTERM before stopping."),
 
-      uintKey("heartbeat.interval_ms", [](Config& c) -> auto& { return c.heartbeat.interval_ms; },
-              100, 600'000, kFull, "Period of the liveness records sg:heartbeat:<instance>."),
+      uintKey("heartbeat.interval_ms", SG_FIELD(heartbeat.interval_ms), 100, 600'000, kFull,
+              "Period of the liveness records sg:heartbeat:<instance>."),
 
-      stringKey("health.listen", [](Config& c) -> auto& { return c.health.listen; }, kFull,
+      stringKey("health.listen", SG_FIELD(health.listen), kFull,
                 "HOST:PORT of the health server (/healthz, /readyz, /metrics, /status).",
                 checkListen),
 
-      enumKey("log.level", [](Config& c) -> auto& { return c.log.level; },
+      enumKey("log.level", SG_FIELD(log.level),
               {"trace", "debug", "info", "warn", "error", "critical", "off"}, kLive,
               "Least severe level logged."),
-      enumKey("log.format", [](Config& c) -> auto& { return c.log.format; }, {"text", "json"},
-              kLive, "Log line format: text, or json (one object per line)."),
-      stringKey("log.file", [](Config& c) -> auto& { return c.log.file; }, kLive,
+      enumKey("log.format", SG_FIELD(log.format), {"text", "json"}, kLive,
+              "Log line format: text, or json (one object per line)."),
+      stringKey("log.file", SG_FIELD(log.file), kLive,
                 "Log file, appended to and reopened on SIGUSR1 (empty: stderr)."),
 
-      uintKey("supervisor.restart_base_ms",
-              [](Config& c) -> auto& { return c.supervisor.restart_base_ms; }, 1, 600'000, kLive,
+      uintKey("supervisor.restart_base_ms", SG_FIELD(supervisor.restart_base_ms), 1, 600'000, kLive,
               "First delay before restarting a worker that exited (doubles each time)."),
-      uintKey("supervisor.restart_max_ms",
-              [](Config& c) -> auto& { return c.supervisor.restart_max_ms; }, 1, kMaxMs, kLive,
+      uintKey("supervisor.restart_max_ms", SG_FIELD(supervisor.restart_max_ms), 1, kMaxMs, kLive,
               "Longest delay before restarting a worker."),
-      uintKey("supervisor.restart_intensity",
-              [](Config& c) -> auto& { return c.supervisor.restart_intensity; }, 1, 10'000, kLive,
-              "Restarts allowed within restart_period_s before the supervisor gives up."),
-      uintKey("supervisor.restart_period_s",
-              [](Config& c) -> auto& { return c.supervisor.restart_period_s; }, 1, 86'400, kLive,
-              "Window over which restarts are counted."),
-      uintKey("supervisor.worker_timeout_ms",
-              [](Config& c) -> auto& { return c.supervisor.worker_timeout_ms; }, 1000, kMaxMs,
+      uintKey("supervisor.restart_intensity", SG_FIELD(supervisor.restart_intensity), 1, 10'000,
+              kLive, "Restarts allowed within restart_period_s before the supervisor gives up."),
+      uintKey("supervisor.restart_period_s", SG_FIELD(supervisor.restart_period_s), 1, 86'400,
+              kLive, "Window over which restarts are counted."),
+      uintKey("supervisor.worker_timeout_ms", SG_FIELD(supervisor.worker_timeout_ms), 1000, kMaxMs,
               kLive, "Silence on a worker's control pipe after which it is aborted and replaced."),
-      stringKey("supervisor.pidfile", [](Config& c) -> auto& { return c.supervisor.pidfile; },
-                kFull, "PID file, locked to refuse a second supervisor (empty: none)."),
+      stringKey("supervisor.pidfile", SG_FIELD(supervisor.pidfile), kFull,
+                "PID file, locked to refuse a second supervisor (empty: none)."),
 
-      stringKey("bot.name", [](Config& c) -> auto& { return c.bot.name; }, kLive,
-                "The bot's name as the prompt gives it.", checkNotEmpty),
-      stringKey("bot.system_prompt_file",
-                [](Config& c) -> auto& { return c.bot.system_prompt_file; }, kLive,
+      stringKey("bot.name", SG_FIELD(bot.name), kLive, "The bot's name as the prompt gives it.",
+                checkNotEmpty),
+      stringKey("bot.system_prompt_file", SG_FIELD(bot.system_prompt_file), kLive,
                 "System prompt template file (empty: the built-in prompt)."),
-      boolKey("bot.stream_edits", [](Config& c) -> auto& { return c.bot.stream_edits; }, kLive,
+      boolKey("bot.stream_edits", SG_FIELD(bot.stream_edits), kLive,
               "Stream replies by editing the sent message as tokens arrive."),
-      listKey("bot.answer_channels", [](Config& c) -> auto& { return c.bot.answer_channels; },
-              kLive, "Channel ids where every message is answered."),
-      listKey("bot.ignore_channels", [](Config& c) -> auto& { return c.bot.ignore_channels; },
-              kLive, "Channel ids where nothing is answered."),
-      listKey("bot.ignore_users", [](Config& c) -> auto& { return c.bot.ignore_users; }, kLive,
-              "User ids never answered."),
-      listKey("bot.trigger_words", [](Config& c) -> auto& { return c.bot.trigger_words; }, kLive,
+      listKey("bot.answer_channels", SG_FIELD(bot.answer_channels), kLive,
+              "Channel ids where every message is answered."),
+      listKey("bot.ignore_channels", SG_FIELD(bot.ignore_channels), kLive,
+              "Channel ids where nothing is answered."),
+      listKey("bot.ignore_users", SG_FIELD(bot.ignore_users), kLive, "User ids never answered."),
+      listKey("bot.trigger_words", SG_FIELD(bot.trigger_words), kLive,
               "Words that make the bot answer a message that does not mention it."),
-      makeKey("bot.overrides", KeyType::kScopeOverrides,
-              StringField([](Config& c) -> auto& { return c.bot.overrides_json; }), kLive,
+      makeKey("bot.overrides", KeyType::kScopeOverrides, StringField(SG_FIELD(bot.overrides_json)),
+              kLive,
               "Per-channel and per-guild settings: {\"channels\": {id: {...}}, \"guilds\": {id: "
               "{...}}}."),
   };
+#undef SG_FIELD
   Config defaults;
   for (KeySpec& key : keys) {
     key.env = environmentName(key.path);
@@ -305,6 +294,22 @@ size_t editDistance(std::string_view a, std::string_view b) {
   return row[b.size()];
 }
 
+// The key whose name (as `name_of` gives it) is nearest to `text`, if at most about a third of
+// the text differs; null otherwise.
+template <typename NameOf>
+const KeySpec* closestKey(std::string_view text, NameOf name_of) {
+  const KeySpec* best = nullptr;
+  size_t best_distance = text.size() / 3 + 1;
+  for (const KeySpec& key : configKeys()) {
+    size_t distance = editDistance(text, name_of(key));
+    if (distance < best_distance) {
+      best = &key;
+      best_distance = distance;
+    }
+  }
+  return best;
+}
+
 std::string_view lastSegment(std::string_view path) {
   size_t dot = path.rfind('.');
   return dot == std::string_view::npos ? path : path.substr(dot + 1);
@@ -319,7 +324,8 @@ auto& read(Field field, const Config& config) {
 
 JsonPtr stringArrayJson(const std::vector<std::string>& values) {
   JsonPtr array(cJSON_CreateArray());
-  for (const std::string& value : values) cJSON_AddItemToArray(array.get(), cJSON_CreateString(value.c_str()));
+  for (const std::string& value : values)
+    cJSON_AddItemToArray(array.get(), cJSON_CreateString(value.c_str()));
   return array;
 }
 
@@ -368,10 +374,11 @@ JsonPtr objectJson(const std::string& text) {
 
 const std::vector<ScopeField>& scopeOverrideFields() {
   static const KeySpec answer = [] {
-    KeySpec key{.path = "answer",
-                .type = KeyType::kEnum,
-                .reload = kLive,
-                .doc = "always: every message of the scope; default: the usual rules; never: none."};
+    KeySpec key{
+        .path = "answer",
+        .type = KeyType::kEnum,
+        .reload = kLive,
+        .doc = "always: every message of the scope; default: the usual rules; never: none."};
     key.choices = {"always", "default", "never"};
     return key;
   }();
@@ -391,9 +398,12 @@ const std::vector<ScopeField>& scopeOverrideFields() {
 
 std::string_view reloadClassName(ReloadClass reload) {
   switch (reload) {
-    case ReloadClass::kLive: return "live";
-    case ReloadClass::kWorkerRestart: return "worker_restart";
-    case ReloadClass::kFullRestart: return "full_restart";
+    case ReloadClass::kLive:
+      return "live";
+    case ReloadClass::kWorkerRestart:
+      return "worker_restart";
+    case ReloadClass::kFullRestart:
+      return "full_restart";
   }
   return "full_restart";
 }
@@ -425,15 +435,7 @@ bool isSection(std::string_view path) {
 }
 
 std::string suggestKey(std::string_view path) {
-  const KeySpec* best = nullptr;
-  size_t best_distance = path.size() / 3 + 1;  // at most about a third of the text may differ
-  for (const KeySpec& key : configKeys()) {
-    size_t distance = editDistance(path, key.path);
-    if (distance < best_distance) {
-      best = &key;
-      best_distance = distance;
-    }
-  }
+  const KeySpec* best = closestKey(path, [](const KeySpec& key) { return key.path; });
   if (best != nullptr) return std::string(best->path);
   // The right name in the wrong section ("redis.model" -> "llm.model", "model" -> "llm.model").
   for (const KeySpec& key : configKeys()) {
@@ -443,32 +445,34 @@ std::string suggestKey(std::string_view path) {
 }
 
 std::string suggestEnvironmentName(std::string_view name) {
-  const KeySpec* best = nullptr;
-  size_t best_distance = name.size() / 3 + 1;
-  for (const KeySpec& key : configKeys()) {
-    size_t distance = editDistance(name, key.env);
-    if (distance < best_distance) {
-      best = &key;
-      best_distance = distance;
-    }
-  }
+  const KeySpec* best =
+      closestKey(name, [](const KeySpec& key) { return std::string_view(key.env); });
   return best != nullptr ? best->env : "";
 }
 
 std::string typeText(const KeySpec& key) {
   switch (key.type) {
-    case KeyType::kBool: return "boolean";
+    case KeyType::kBool:
+      return "boolean";
     case KeyType::kUint:
       return fmt::format("integer {}..{}", static_cast<uint64_t>(key.min),
                          static_cast<uint64_t>(key.max));
-    case KeyType::kNumber: return fmt::format("number {}..{}", key.min, key.max);
-    case KeyType::kString: return "string";
-    case KeyType::kEnum: return fmt::format("one of: {}", fmt::join(key.choices, ", "));
-    case KeyType::kStringArray: return "array of strings";
-    case KeyType::kObject: return "object";
-    case KeyType::kScopeOverrides: return "object of per-channel and per-guild settings";
-    case KeyType::kPresenceArray: return "array of {status, activity}";
-    case KeyType::kSecret: return "string (secret)";
+    case KeyType::kNumber:
+      return fmt::format("number {}..{}", key.min, key.max);
+    case KeyType::kString:
+      return "string";
+    case KeyType::kEnum:
+      return fmt::format("one of: {}", fmt::join(key.choices, ", "));
+    case KeyType::kStringArray:
+      return "array of strings";
+    case KeyType::kObject:
+      return "object";
+    case KeyType::kScopeOverrides:
+      return "object of per-channel and per-guild settings";
+    case KeyType::kPresenceArray:
+      return "array of {status, activity}";
+    case KeyType::kSecret:
+      return "string (secret)";
   }
   return "";
 }

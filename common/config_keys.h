@@ -18,8 +18,8 @@ namespace sg {
 
 enum class KeyType {
   kBool,
-  kUint,            // JSON integer within [min, max]
-  kNumber,          // JSON number within [min, max]; absent means "not set" (std::optional)
+  kUint,    // JSON integer within [min, max]
+  kNumber,  // JSON number within [min, max]; absent means "not set" (std::optional)
   kString,
   kEnum,            // a string from `choices`
   kStringArray,     // array of non-empty strings
@@ -68,8 +68,7 @@ struct KeySpec {
   StringCheck check = nullptr;            // kString
   StringMask mask = nullptr;              // kString holding a secret part
   std::string env;                        // "SG_LLM_MODEL"
-  std::string default_json;               // the default as compact JSON ("***" never: secrets
-                                          // default to "")
+  std::string default_json;               // the default as compact JSON (a secret's is "")
 };
 
 // The environment variable read as a fallback for llm.api_key when no source sets it.

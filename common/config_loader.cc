@@ -155,11 +155,13 @@ class Builder {
     if (key != nullptr) {
       addValueText(*key, std::string_view(argument).substr(equals + 1), kCommandLineSource);
     } else if (isSection(name)) {
-      fail(kCommandLineSource, name, "is a group of keys: set them one by one (" + name + ".KEY=VALUE)");
+      fail(kCommandLineSource, name,
+           "is a group of keys: set them one by one (" + name + ".KEY=VALUE)");
     } else {
       std::string suggestion = suggestKey(name);
       fail(kCommandLineSource, name,
-           suggestion.empty() ? "unknown key" : fmt::format("unknown key (did you mean {}?)", suggestion));
+           suggestion.empty() ? "unknown key"
+                              : fmt::format("unknown key (did you mean {}?)", suggestion));
     }
   }
 
@@ -292,13 +294,15 @@ std::string renderEffective(const Config& config, bool mask_secrets) {
       if (key.type != KeyType::kSecret && key.mask == nullptr) continue;
       std::string name;
       cJSON* parent = parentFor(document.get(), key.path, &name);
-      std::string value = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(parent, name.c_str()));
+      std::string value =
+          cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(parent, name.c_str()));
       if (key.type == KeyType::kSecret) {
         value = value.empty() ? "" : "***";
       } else {
         value = key.mask(value);
       }
-      cJSON_ReplaceItemInObjectCaseSensitive(parent, name.c_str(), cJSON_CreateString(value.c_str()));
+      cJSON_ReplaceItemInObjectCaseSensitive(parent, name.c_str(),
+                                             cJSON_CreateString(value.c_str()));
     }
   }
   return printJson(document.get(), true) + "\n";

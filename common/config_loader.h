@@ -30,15 +30,15 @@ struct ConfigSources {
                                          // worker receives on its control pipe
   std::string overrides_json;            // the value of sg:config:overrides ("": none)
   std::map<std::string, std::string> environment;  // see environmentFromProcess()
-  std::vector<std::string> cli;          // "key=value", applied in order
+  std::vector<std::string> cli;                    // "key=value", applied in order
 };
 
 struct ConfigResult {
-  ConfigPtr config;                    // null when there are errors
-  JsonPtr effective;                   // the complete effective document, secrets in clear
-                                       // (null when there are errors)
-  std::vector<ConfigError> errors;     // every problem found, in source order
-  std::vector<std::string> warnings;   // worth logging, not fatal (an unknown SG_ variable)
+  ConfigPtr config;                   // null when there are errors
+  JsonPtr effective;                  // the complete effective document, secrets in clear
+                                      // (null when there are errors)
+  std::vector<ConfigError> errors;    // every problem found, in source order
+  std::vector<std::string> warnings;  // worth logging, not fatal (an unknown SG_ variable)
 
   bool ok() const { return config != nullptr; }
   // Every error's text(), one per line.

@@ -162,8 +162,8 @@ std::string parseRedisUrl(std::string_view url, RedisUrl* out) {
   if (parts.has_userinfo) {
     if (auto error = parseUserinfo(parts.userinfo, &result); !error.empty()) return error;
   }
-  std::string error = parts.scheme == "unix" ? parseUnix(parts.rest, &result)
-                                             : parseTcp(parts.rest, &result);
+  std::string error =
+      parts.scheme == "unix" ? parseUnix(parts.rest, &result) : parseTcp(parts.rest, &result);
   if (!error.empty()) return error;
   *out = std::move(result);
   return "";
@@ -182,7 +182,7 @@ std::string parseHostPort(std::string_view text, std::string* host, uint16_t* po
   std::string parsed_host;
   std::string_view port_text;
   if (auto error = splitHostPort(text, &parsed_host, &port_text); !error.empty()) return error;
-  if (port_text.empty()) return "missing port (expected HOST:PORT)";
+  if (port_text.empty()) return "missing port";
   uint16_t parsed_port = 0;
   if (auto error = parsePort(port_text, &parsed_port); !error.empty()) return error;
   *host = std::move(parsed_host);

@@ -15,7 +15,7 @@ struct RedisUrl {
   bool unix_socket = false;
   std::string host;  // TCP: a name or an IP address (IPv6 without brackets)
   uint16_t port = 6379;
-  std::string path;  // unix socket path
+  std::string path;      // unix socket path
   std::string username;  // empty: the default user
   Secret password;       // empty: no AUTH
   uint32_t db = 0;

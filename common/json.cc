@@ -13,7 +13,9 @@ namespace {
 
 constexpr size_t kDescribeMaxBytes = 60;
 
-bool isJsonWhitespace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+bool isJsonWhitespace(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
 
 std::string unexpectedAt(std::string_view text, size_t offset) {
   if (offset >= text.size()) return "unexpected end of input";
@@ -73,12 +75,18 @@ class SyntaxScanner {
   bool value(int depth) {
     if (depth > kMaxDepth) return fail("nesting deeper than 1000 levels");
     switch (peek()) {
-      case '{': return object(depth);
-      case '[': return array(depth);
-      case '"': return string();
-      case 't': return literal("true");
-      case 'f': return literal("false");
-      case 'n': return literal("null");
+      case '{':
+        return object(depth);
+      case '[':
+        return array(depth);
+      case '"':
+        return string();
+      case 't':
+        return literal("true");
+      case 'f':
+        return literal("false");
+      case 'n':
+        return literal("null");
       default:
         if (peek() == '-' || std::isdigit(static_cast<unsigned char>(peek()))) return number();
         return expected("a value");

@@ -14,11 +14,13 @@ namespace {
 // A valid value of the key's type that differs from its default.
 JsonPtr otherValue(const KeySpec& key) {
   switch (key.type) {
-    case KeyType::kBool: return JsonPtr(cJSON_CreateBool(key.default_json != "true"));
+    case KeyType::kBool:
+      return JsonPtr(cJSON_CreateBool(key.default_json != "true"));
     case KeyType::kUint:
-      return JsonPtr(cJSON_CreateNumber(key.default_json == fmt::format("{}", key.min) ? key.max
-                                                                                       : key.min));
-    case KeyType::kNumber: return JsonPtr(cJSON_CreateNumber(1.5));
+      return JsonPtr(
+          cJSON_CreateNumber(key.default_json == fmt::format("{}", key.min) ? key.max : key.min));
+    case KeyType::kNumber:
+      return JsonPtr(cJSON_CreateNumber(1.5));
     case KeyType::kEnum: {
       std::string_view other = key.default_json == "\"" + std::string(key.choices[0]) + "\""
                                    ? key.choices[1]
@@ -26,11 +28,16 @@ JsonPtr otherValue(const KeySpec& key) {
       return JsonPtr(cJSON_CreateString(std::string(other).c_str()));
     }
     case KeyType::kString:
-    case KeyType::kSecret: return JsonPtr(cJSON_CreateString("other"));
-    case KeyType::kStringArray: return parseJson(R"(["x"])");
-    case KeyType::kObject: return parseJson(R"({"order":["a"]})");
-    case KeyType::kScopeOverrides: return parseJson(R"({"channels":{"1":{"model":"m"}}})");
-    case KeyType::kPresenceArray: return parseJson(R"([{"status":"idle","activity":"a"}])");
+    case KeyType::kSecret:
+      return JsonPtr(cJSON_CreateString("other"));
+    case KeyType::kStringArray:
+      return parseJson(R"(["x"])");
+    case KeyType::kObject:
+      return parseJson(R"({"order":["a"]})");
+    case KeyType::kScopeOverrides:
+      return parseJson(R"({"channels":{"1":{"model":"m"}}})");
+    case KeyType::kPresenceArray:
+      return parseJson(R"([{"status":"idle","activity":"a"}])");
   }
   return nullptr;
 }

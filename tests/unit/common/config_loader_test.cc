@@ -108,6 +108,14 @@ TEST(ConfigLoader, EffectiveDocumentIsCompleteAndRoundTrips) {
   EXPECT_EQ(again.config->llm.temperature, 0.25);
 }
 
+TEST(ConfigLoader, SampleConfigurationIsValid) {
+  ConfigResult result =
+      buildConfig({.file_path = std::string(SG_SOURCE_DIR) + "/config/stargazer.json"});
+  ASSERT_TRUE(result.ok()) << result.errorText();
+  EXPECT_EQ(result.config->llm.base_url, "http://127.0.0.1:8089/v1");
+  EXPECT_EQ(result.config->llm.model, "stargazer/fake");
+}
+
 // ---- merge-patch overrides ------------------------------------------------------------------
 
 TEST(ConfigLoader, OverrideNullRemovesTheValue) {
@@ -118,10 +126,9 @@ TEST(ConfigLoader, OverrideNullRemovesTheValue) {
 }
 
 TEST(ConfigLoader, OverrideArraysReplaceWholeObjectsMerge) {
-  ConfigPtr config = buildOk(
-      {.file = R"({"llm": {"fallback_models": ["a", "b"]},
+  ConfigPtr config = buildOk({.file = R"({"llm": {"fallback_models": ["a", "b"]},
                    "bot": {"overrides": {"channels": {"1": {"model": "x", "answer": "always"}}}}})",
-       .overrides = R"({"llm": {"fallback_models": ["c"]},
+                              .overrides = R"({"llm": {"fallback_models": ["c"]},
                         "bot": {"overrides": {"channels": {"1": {"model": null}, "2": {"model": "y"}}}}})"});
   EXPECT_EQ(config->llm.fallback_models, std::vector<std::string>{"c"});
   JsonPtr overrides = parseJson(config->bot.overrides_json);
@@ -137,14 +144,15 @@ TEST(ConfigLoader, InvalidOverrideIsRefusedWholeAndTheRunningSnapshotStays) {
   EXPECT_EQ(refused.config, nullptr);
   EXPECT_EQ(refused.effective, nullptr);
   ASSERT_EQ(refused.errors.size(), 1u);
-  EXPECT_EQ(refused.errors[0],
-            error("sg:config:overrides", "workers", "must be an integer between 1 and 1024, got 0"));
+  EXPECT_EQ(refused.errors[0], error("sg:config:overrides", "workers",
+                                     "must be an integer between 1 and 1024, got 0"));
   EXPECT_EQ(running->llm.model, "old");
 
   ConfigResult syntax = build({.file = "{}", .overrides = R"({"llm": {"model": "new"})"});
   ASSERT_EQ(syntax.errors.size(), 1u);
   EXPECT_EQ(syntax.errors[0].text(),
-            "sg:config:overrides: invalid JSON at line 1, column 25: expected ',' or '}', got end of input");
+            "sg:config:overrides: invalid JSON at line 1, column 25: expected ',' or '}', got end "
+            "of input");
 }
 
 TEST(ConfigLoader, OverrideMustBeAnObject) {
@@ -157,8 +165,9 @@ TEST(ConfigLoader, OverrideMustBeAnObject) {
 // ---- validation, one type at a time ---------------------------------------------------------
 
 TEST(ConfigValidation, SyntaxErrorHasLineAndColumn) {
-  EXPECT_EQ(fileError("{\n  \"workers\": 2,\n  \"llm\": {\"model\": \"x\",}\n}").text(),
-            "test.json: invalid JSON at line 3, column 24: expected a member name (a string), got '}'");
+  EXPECT_EQ(
+      fileError("{\n  \"workers\": 2,\n  \"llm\": {\"model\": \"x\",}\n}").text(),
+      "test.json: invalid JSON at line 3, column 24: expected a member name (a string), got '}'");
 }
 
 TEST(ConfigValidation, UnsignedIntegers) {
@@ -179,9 +188,10 @@ TEST(ConfigValidation, BooleansNumbersEnums) {
             error("test.json", "llm.stream", "must be true or false, got \"yes\""));
   EXPECT_EQ(fileError(R"({"llm": {"temperature": 3}})"),
             error("test.json", "llm.temperature", "must be a number between 0 and 2, got 3"));
-  EXPECT_EQ(fileError(R"({"log": {"level": "verbose"}})"),
-            error("test.json", "log.level",
-                  "must be one of trace, debug, info, warn, error, critical, off, got \"verbose\""));
+  EXPECT_EQ(
+      fileError(R"({"log": {"level": "verbose"}})"),
+      error("test.json", "log.level",
+            "must be one of trace, debug, info, warn, error, critical, off, got \"verbose\""));
   EXPECT_EQ(fileError(R"({"consumer": {"processor": 1}})"),
             error("test.json", "consumer.processor", "must be one of llm, echo, got 1"));
 }
@@ -209,7 +219,7 @@ TEST(ConfigValidation, UrlsAndAddresses) {
             "must be an http:// or https:// URL (such as https://openrouter.ai/api/v1)");
   EXPECT_EQ(fileError(R"({"health": {"listen": "9464"}})"),
             error("test.json", "health.listen",
-                  "missing port (expected HOST:PORT) (expected HOST:PORT such as 127.0.0.1:9464)"));
+                  "missing port (expected HOST:PORT such as 127.0.0.1:9464)"));
   EXPECT_TRUE(buildOk({.file = R"({"redis": {"url": "unix:///run/redis.sock?db=2"},
                                    "health": {"listen": "[::1]:9000"}})"}));
 }
@@ -306,15 +316,16 @@ TEST(ConfigValidation, EveryErrorIsCollected) {
 // ---- environment and command line -----------------------------------------------------------
 
 TEST(ConfigEnvironment, ValuesAreParsedPerType) {
-  ConfigPtr config = buildOk({.file = "{}",
-                              .env = {{"SG_LLM_STREAM", "off"},
-                                      {"SG_WORKERS", " 7 "},
-                                      {"SG_LLM_TEMPERATURE", "0.7"},
-                                      {"SG_LLM_FALLBACK_MODELS", "a/one, b/two"},
-                                      {"SG_BOT_TRIGGER_WORDS", R"(["star", "gazer"])"},
-                                      {"SG_STATUS_PRESENCES", R"([{"status":"idle","activity":"z"}])"},
-                                      {"SG_LLM_PROVIDER", R"({"order": ["x"]})"},
-                                      {"SG_REDIS_URL", "redis://10.0.0.1:6380/1"}}});
+  ConfigPtr config =
+      buildOk({.file = "{}",
+               .env = {{"SG_LLM_STREAM", "off"},
+                       {"SG_WORKERS", " 7 "},
+                       {"SG_LLM_TEMPERATURE", "0.7"},
+                       {"SG_LLM_FALLBACK_MODELS", "a/one, b/two"},
+                       {"SG_BOT_TRIGGER_WORDS", R"(["star", "gazer"])"},
+                       {"SG_STATUS_PRESENCES", R"([{"status":"idle","activity":"z"}])"},
+                       {"SG_LLM_PROVIDER", R"({"order": ["x"]})"},
+                       {"SG_REDIS_URL", "redis://10.0.0.1:6380/1"}}});
   EXPECT_FALSE(config->llm.stream);
   EXPECT_EQ(config->workers, 7u);
   EXPECT_EQ(config->llm.temperature, 0.7);
@@ -350,9 +361,9 @@ TEST(ConfigEnvironment, BadValuesNameTheVariableAndTheKey) {
 TEST(ConfigEnvironment, UnknownVariablesAreWarnedAboutNotFatal) {
   ConfigResult result = build({.file = "{}", .env = {{"SG_LLM_MODLE", "x"}}});
   ASSERT_TRUE(result.ok());
-  EXPECT_EQ(result.warnings, std::vector<std::string>{
-                                 "SG_LLM_MODLE is not a configuration variable (did you mean "
-                                 "SG_LLM_MODEL?); ignored"});
+  EXPECT_EQ(result.warnings,
+            std::vector<std::string>{"SG_LLM_MODLE is not a configuration variable (did you mean "
+                                     "SG_LLM_MODEL?); ignored"});
 }
 
 TEST(ConfigEnvironment, OpenRouterKeyIsTheFallbackForTheApiKey) {
@@ -360,15 +371,15 @@ TEST(ConfigEnvironment, OpenRouterKeyIsTheFallbackForTheApiKey) {
   EXPECT_EQ(buildOk({.file = "{}", .env = alias})->llm.api_key.reveal(), "sk-alias");
   EXPECT_EQ(buildOk({.file = R"({"llm": {"api_key": ""}})", .env = alias})->llm.api_key.reveal(),
             "sk-alias");
-  EXPECT_EQ(buildOk({.file = R"({"llm": {"api_key": "sk-file"}})", .env = alias})
-                ->llm.api_key.reveal(),
-            "sk-file");
+  EXPECT_EQ(
+      buildOk({.file = R"({"llm": {"api_key": "sk-file"}})", .env = alias})->llm.api_key.reveal(),
+      "sk-file");
   auto both = alias;
   both["SG_LLM_API_KEY"] = "sk-sg";
   EXPECT_EQ(buildOk({.file = "{}", .env = both})->llm.api_key.reveal(), "sk-sg");
-  EXPECT_EQ(buildOk({.file = "{}", .env = alias, .cli = {"llm.api_key=sk-cli"}})
-                ->llm.api_key.reveal(),
-            "sk-cli");
+  EXPECT_EQ(
+      buildOk({.file = "{}", .env = alias, .cli = {"llm.api_key=sk-cli"}})->llm.api_key.reveal(),
+      "sk-cli");
 }
 
 TEST(ConfigCommandLine, MalformedAssignments) {
@@ -459,7 +470,8 @@ TEST(ConfigDiff, ObjectsCompareByValueNotByText) {
 
 TEST(ConfigDiff, RetainKeysKeepsTheRunningFullRestartValues) {
   ConfigPtr running = buildOk({.file = "{}"});
-  ConfigPtr next = buildOk({.file = R"({"llm": {"model": "x"}, "health": {"listen": "127.0.0.1:1"}})"});
+  ConfigPtr next =
+      buildOk({.file = R"({"llm": {"model": "x"}, "health": {"listen": "127.0.0.1:1"}})"});
   ConfigPtr adopted = retainKeys(*next, *running, ReloadClass::kFullRestart);
   EXPECT_EQ(adopted->llm.model, "x");
   EXPECT_EQ(adopted->health.listen, running->health.listen);
