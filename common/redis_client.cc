@@ -168,15 +168,20 @@ void RedisClient::startResolve() {
   hints.ai_socktype = SOCK_STREAM;
   auto onResolved = [](uv_getaddrinfo_t* request, int status, addrinfo* result) {
     auto* resolve = static_cast<Resolve*>(request->data);
+    // IPv4 first, as hiredis does: "localhost" often lists ::1 first while Redis listens on
+    // 127.0.0.1 only.
     std::string address;
-    for (addrinfo* ai = result; status == 0 && ai != nullptr && address.empty(); ai = ai->ai_next) {
-      char text[INET6_ADDRSTRLEN] = "";
-      if (ai->ai_family == AF_INET) {
-        uv_ip4_name(reinterpret_cast<sockaddr_in*>(ai->ai_addr), text, sizeof text);
-      } else if (ai->ai_family == AF_INET6) {
-        uv_ip6_name(reinterpret_cast<sockaddr_in6*>(ai->ai_addr), text, sizeof text);
+    for (int family : {AF_INET, AF_INET6}) {
+      for (addrinfo* ai = status == 0 ? result : nullptr; ai && address.empty(); ai = ai->ai_next) {
+        char text[INET6_ADDRSTRLEN] = "";
+        if (ai->ai_family != family) continue;
+        if (family == AF_INET) {
+          uv_ip4_name(reinterpret_cast<sockaddr_in*>(ai->ai_addr), text, sizeof text);
+        } else {
+          uv_ip6_name(reinterpret_cast<sockaddr_in6*>(ai->ai_addr), text, sizeof text);
+        }
+        address = text;
       }
-      address = text;
     }
     uv_freeaddrinfo(result);
     RedisClient* owner = resolve->owner;
@@ -290,7 +295,7 @@ void RedisClient::markConnected() {
   connect_timer_.stop();
   ++stats_.connects;
   if (outage_logged_) {
-    logger().info("redis {}: connected to {} after {} failed attempts", options_.name,
+    logger().info("redis {}: connected to {} after {} retries", options_.name,
                   masked_url_, backoff_.attempts());
   } else {
     logger().info("redis {}: connected to {}", options_.name, masked_url_);
@@ -338,7 +343,11 @@ void RedisClient::afterLinkGone(RedisError error, const std::string& reason) {
       if (on_disconnected_) on_disconnected_(reason);
     };
     defer(std::move(hook));
-  } else if (!outage_logged_) {
+    scheduleReconnect();
+    return;
+  }
+  ++stats_.connect_failures;
+  if (!outage_logged_) {
     logger().warn("redis {}: cannot connect to {}: {}; retrying with backoff", options_.name,
                   masked_url_, reason);
     outage_logged_ = true;

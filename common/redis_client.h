@@ -50,6 +50,7 @@ struct RedisClientStats {
   uint64_t refused = 0;      // failed fast: not connected, overloaded, stopped, invalid
   uint64_t timeouts = 0;     // commands completed with kTimeout
   uint64_t connects = 0;     // connections that completed the hand-shake
+  uint64_t connect_failures = 0;  // attempts that failed before completing it
   uint64_t disconnects = 0;  // such connections lost afterwards (stop() not counted)
   uint64_t inflight = 0;     // commands awaiting a reply now
 };
