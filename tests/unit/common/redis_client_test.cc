@@ -515,19 +515,62 @@ TEST_F(RedisClientTest, ConnectsOverAUnixSocketAndByHostName) {
   finish(client);
 }
 
+// A bare TCP listener on 127.0.0.1 driven by hand, without blocking (polled from runUntil()),
+// for what redis-server cannot be made to do on demand: never answer, or reset a connection.
+class RawListener {
+ public:
+  RawListener() {
+    listen_fd_ = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    if (bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
+        listen(listen_fd_, 16) == 0 &&
+        getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
+      port_ = ntohs(addr.sin_port);
+    }
+  }
+  ~RawListener() {
+    if (conn_fd_ >= 0) ::close(conn_fd_);
+    ::close(listen_fd_);
+  }
+  std::string url() const { return "redis://127.0.0.1:" + std::to_string(port_); }
+  bool accepted() {
+    if (conn_fd_ < 0) conn_fd_ = accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    return conn_fd_ >= 0;
+  }
+  // Everything received on the accepted connection so far.
+  const std::string& received() {
+    char buffer[4096];
+    ssize_t got;
+    while (conn_fd_ >= 0 && (got = ::read(conn_fd_, buffer, sizeof buffer)) > 0) {
+      received_.append(buffer, static_cast<size_t>(got));
+    }
+    return received_;
+  }
+  bool send(std::string_view bytes) {
+    return ::write(conn_fd_, bytes.data(), bytes.size()) == static_cast<ssize_t>(bytes.size());
+  }
+  // Closes the accepted connection with a TCP reset rather than a FIN.
+  void reset() {
+    linger abort{1, 0};
+    setsockopt(conn_fd_, SOL_SOCKET, SO_LINGER, &abort, sizeof abort);
+    ::close(conn_fd_);
+    conn_fd_ = -1;
+  }
+
+ private:
+  int listen_fd_ = -1;
+  int conn_fd_ = -1;
+  int port_ = -1;
+  std::string received_;
+};
+
 TEST_F(RedisClientTest, RetriesAgainstAListenerThatNeverAnswers) {
-  // A socket that listens but never accepts: TCP connects, the hand-shake never gets a reply.
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  ASSERT_GE(fd, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-  ASSERT_EQ(listen(fd, 16), 0);
-  ASSERT_EQ(getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+  RawListener listener;  // TCP connects (the kernel's backlog), the hand-shake gets no reply
   RedisClient::Options opts;
-  opts.redis.url = "redis://127.0.0.1:" + std::to_string(ntohs(addr.sin_port));
+  opts.redis.url = listener.url();
   opts.redis.connect_timeout_ms = 100;
   opts.redis.reconnect_base_ms = 10;
   opts.redis.reconnect_max_ms = 50;
@@ -536,7 +579,25 @@ TEST_F(RedisClientTest, RetriesAgainstAListenerThatNeverAnswers) {
   EXPECT_EQ(connects_, 0);
   EXPECT_EQ(run(*client, {"PING"}).error, RedisError::kNotConnected);
   finish(client);
-  ::close(fd);
+}
+
+// A reset idle connection makes libuv report a poll error; Debian's hiredis libuv adapter
+// dropped those, leaving the client deaf until the next command timed out (an idle subscriber:
+// never). Ours hands it to hiredis, which sees the reset at once.
+TEST_F(RedisClientTest, NoticesAResetIdleConnectionAtOnce) {
+  RawListener listener;
+  RedisClient::Options opts;
+  opts.redis.url = listener.url();
+  auto client = makeClient(opts);
+  ASSERT_TRUE(loop_.runUntil([&] {
+    return listener.accepted() && listener.received().find("PING") != std::string::npos;
+  }));
+  ASSERT_TRUE(listener.send("+PONG\r\n"));
+  ASSERT_TRUE(loop_.runUntil([&] { return connects_ == 1; }));
+  listener.reset();
+  ASSERT_TRUE(loop_.runUntil([&] { return disconnects_ == 1; }, 3000));
+  EXPECT_NE(last_reason_.find("reset"), std::string::npos) << last_reason_;
+  finish(client);
 }
 
 TEST_F(RedisClientTest, StopCompletesEveryPendingCommandExactlyOnce) {
@@ -593,6 +654,36 @@ TEST_F(RedisClientTest, StopFromInsideACallbackAndDestroyInDone) {
   EXPECT_EQ(after_stop->calls, 1);
   EXPECT_EQ(after_stop->error, RedisError::kStopped);
   EXPECT_EQ(loop_.close(), 0);
+}
+
+TEST_F(RedisClientTest, RefusesCommandsPastMaxInflight) {
+  RedisServer server;
+  ASSERT_TRUE(server.ok());
+  RedisClient::Options opts = options(server);
+  opts.max_inflight = 10;
+  auto client = makeClient(opts);
+  ASSERT_TRUE(loop_.runUntil([&] { return connects_ == 1; }));
+  int ok = 0, overloaded = 0;
+  for (int i = 0; i < 25; ++i) {
+    client->command({"PING"}, [&](const RedisResult& result) {
+      result.ok() ? ++ok : result.error() == RedisError::kOverloaded ? ++overloaded : 0;
+    });
+  }
+  ASSERT_TRUE(loop_.runUntil([&] { return ok + overloaded == 25; }));
+  EXPECT_EQ(ok, 10);
+  EXPECT_EQ(overloaded, 15);
+  EXPECT_EQ(run(*client, {"PING"}).reply, "PONG");  // room again once replies came
+  finish(client);
+}
+
+TEST_F(RedisClientTest, StopsCleanlyWhileResolvingTheHostName) {
+  RedisServer server;
+  ASSERT_TRUE(server.ok());
+  RedisClient::Options opts = options(server);
+  opts.redis.url = "redis://localhost:" + std::to_string(server.port());
+  auto client = makeClient(opts);  // the uv_getaddrinfo request is in flight
+  finish(client);                   // the loop still closes (the request ends on its own)
+  EXPECT_EQ(connects_, 0);
 }
 
 TEST_F(RedisClientTest, DestroyingARunningClientCompletesItsCommands) {
