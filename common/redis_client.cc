@@ -15,7 +15,9 @@
 namespace sg {
 namespace {
 
-spdlog::logger& logger() { return log::get("redis"); }
+spdlog::logger& logger() {
+  return log::get("redis");
+}
 
 // Runs user code from a C callback: nothing may escape (the trampolines are noexcept).
 template <typename F>
@@ -255,13 +257,12 @@ void RedisClient::sendHandshake() {
 
 // One hand-shake command. Its reply only matters while this attempt is current: errors of the
 // connection itself are handled where the connection fails, so only server errors count here.
-void RedisClient::handshakeStep(std::initializer_list<std::string_view> args,
-                                std::string_view step, bool last) {
+void RedisClient::handshakeStep(std::initializer_list<std::string_view> args, std::string_view step,
+                                bool last) {
   auto onReply = [this, attempt = attempt_, step, last](const RedisResult& result) {
     if (attempt != attempt_ || state_ != State::kConnecting) return;
     if (result.error() == RedisError::kServer) {
-      closeLink(RedisError::kConnectionLost,
-                fmt::format("{} failed: {}", step, result.message()));
+      closeLink(RedisError::kConnectionLost, fmt::format("{} failed: {}", step, result.message()));
     } else if (result.ok() && last) {
       subscriber_ ? subscribeAll() : markConnected();
     }
@@ -270,6 +271,7 @@ void RedisClient::handshakeStep(std::initializer_list<std::string_view> args,
 }
 
 void RedisClient::subscribeAll() {
+  if (channels_.empty()) return markConnected();
   subscribing_ = true;
   std::vector<std::string> names;
   for (const auto& [channel, callback] : channels_) names.push_back(channel);
@@ -284,10 +286,12 @@ void RedisClient::sendSubscribe(const std::vector<std::string>& channels) {
     argv.push_back(channel.data());
     lens.push_back(channel.size());
   }
-  if (subscribing_) unconfirmed_ += channels.size();
-  redisAsyncCommandArgv(context_, &RedisClient::onSubscribeThunk, this,
-                        static_cast<int>(argv.size()), argv.data(), lens.data());
+  if (redisAsyncCommandArgv(context_, &RedisClient::onSubscribeThunk, this,
+                            static_cast<int>(argv.size()), argv.data(), lens.data()) != REDIS_OK) {
+    return;  // the context is closing: the next connection subscribes to everything
+  }
   ++stats_.sent;
+  if (subscribing_) unconfirmed_ += channels.size();
 }
 
 void RedisClient::markConnected() {
@@ -295,8 +299,8 @@ void RedisClient::markConnected() {
   connect_timer_.stop();
   ++stats_.connects;
   if (outage_logged_) {
-    logger().info("redis {}: connected to {} after {} retries", options_.name,
-                  masked_url_, backoff_.attempts());
+    logger().info("redis {}: connected to {} after {} retries", options_.name, masked_url_,
+                  backoff_.attempts());
   } else {
     logger().info("redis {}: connected to {}", options_.name, masked_url_);
   }
@@ -333,28 +337,32 @@ void RedisClient::afterLinkGone(RedisError error, const std::string& reason) {
   failPending(error, reason);
   if (state_ == State::kStopped) return;
   state_ = State::kDisconnected;
-  if (was_connected) {
-    ++stats_.disconnects;
-    logger().warn("redis {}: connection to {} lost: {}; reconnecting", options_.name,
-                  masked_url_, reason);
-    outage_logged_ = true;
-    Deferred hook;
-    hook.hook = [this, reason] {
-      if (on_disconnected_) on_disconnected_(reason);
-    };
-    defer(std::move(hook));
-    scheduleReconnect();
+  was_connected ? reportLoss(reason) : reportFailedAttempt(reason);
+  scheduleReconnect();
+}
+
+void RedisClient::reportLoss(const std::string& reason) {
+  ++stats_.disconnects;
+  logger().warn("redis {}: connection to {} lost: {}; reconnecting", options_.name, masked_url_,
+                reason);
+  outage_logged_ = true;
+  Deferred hook;
+  hook.hook = [this, reason] {
+    if (on_disconnected_) on_disconnected_(reason);
+  };
+  defer(std::move(hook));
+}
+
+// Logged once per outage at warn level (Redis may stay down for long), then at debug level.
+void RedisClient::reportFailedAttempt(const std::string& reason) {
+  ++stats_.connect_failures;
+  if (outage_logged_) {
+    logger().debug("redis {}: cannot connect to {}: {}", options_.name, masked_url_, reason);
     return;
   }
-  ++stats_.connect_failures;
-  if (!outage_logged_) {
-    logger().warn("redis {}: cannot connect to {}: {}; retrying with backoff", options_.name,
-                  masked_url_, reason);
-    outage_logged_ = true;
-  } else {
-    logger().debug("redis {}: cannot connect to {}: {}", options_.name, masked_url_, reason);
-  }
-  scheduleReconnect();
+  logger().warn("redis {}: cannot connect to {}: {}; retrying with backoff", options_.name,
+                masked_url_, reason);
+  outage_logged_ = true;
 }
 
 void RedisClient::scheduleReconnect() {

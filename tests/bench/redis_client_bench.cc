@@ -56,10 +56,12 @@ void measure(TestLoop& loop, RedisClient& client, const char* label, uint64_t to
   loop.runUntil([&] { return run.completed == total; }, 600000);
   double seconds = double(monoUs() - wall0) / 1e6;
   double cpu_us = double(cpuUs() - cpu0);
-  std::printf("%-34s window %5llu: %8llu commands in %6.2f s = %9.0f commands/s, client CPU %.2f us/command%s\n",
-              label, static_cast<unsigned long long>(window),
-              static_cast<unsigned long long>(run.completed), seconds, double(run.completed) / seconds,
-              cpu_us / double(run.completed), run.failed ? " (FAILURES)" : "");
+  std::printf(
+      "%-34s window %5llu: %8llu commands in %6.2f s = %9.0f commands/s, client CPU %.2f "
+      "us/command%s\n",
+      label, static_cast<unsigned long long>(window),
+      static_cast<unsigned long long>(run.completed), seconds, double(run.completed) / seconds,
+      cpu_us / double(run.completed), run.failed ? " (FAILURES)" : "");
 }
 
 int main(int argc, char** argv) {
@@ -115,4 +117,6 @@ int main(int argc, char** argv) {
 }  // namespace
 }  // namespace sg::test
 
-int main(int argc, char** argv) { return sg::test::main(argc, argv); }
+int main(int argc, char** argv) {
+  return sg::test::main(argc, argv);
+}

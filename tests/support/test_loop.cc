@@ -8,7 +8,9 @@
 
 namespace sg::test {
 
-TestLoop::TestLoop() { uv_loop_init(&loop_); }
+TestLoop::TestLoop() {
+  uv_loop_init(&loop_);
+}
 
 TestLoop::~TestLoop() {
   if (!closed_) close();
@@ -17,7 +19,8 @@ TestLoop::~TestLoop() {
 bool TestLoop::runUntil(const std::function<bool()>& done, uint64_t timeout_ms) {
   UvHandle<uv_timer_t> wake;
   uv_timer_init(&loop_, wake.get());
-  uv_timer_start(wake.get(), [](uv_timer_t*) {}, 5, 5);
+  uv_timer_start(
+      wake.get(), [](uv_timer_t*) {}, 5, 5);
   uint64_t deadline = monoMs() + timeout_ms;
   while (!done()) {
     if (monoMs() >= deadline) return false;
@@ -30,7 +33,8 @@ int TestLoop::close(uint64_t timeout_ms) {
   // An unreferenced guard: it does not keep the loop alive, but stops a loop that will not end.
   auto* guard = new uv_timer_t;
   uv_timer_init(&loop_, guard);
-  uv_timer_start(guard, [](uv_timer_t* timer) { uv_stop(timer->loop); }, timeout_ms, 0);
+  uv_timer_start(
+      guard, [](uv_timer_t* timer) { uv_stop(timer->loop); }, timeout_ms, 0);
   uv_unref(reinterpret_cast<uv_handle_t*>(guard));
   uv_run(&loop_, UV_RUN_DEFAULT);
   uv_close(reinterpret_cast<uv_handle_t*>(guard),

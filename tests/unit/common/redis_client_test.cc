@@ -119,9 +119,8 @@ TEST_F(RedisClientTest, ConnectsNamesItselfAndRunsCommands) {
   std::optional<long long> counter;
   size_t elements = 0;
   bool done = false;
-  client->command({"GET", "n"}, [&](const RedisResult& result) {
-    counter = result.reply().toInteger();
-  });
+  client->command({"GET", "n"},
+                  [&](const RedisResult& result) { counter = result.reply().toInteger(); });
   client->command({"LRANGE", "list", "0", "-1"}, [&](const RedisResult& result) {
     elements = result.reply().size();
     done = result.reply()[1].str() == "b" && result.reply()[5].type() == RedisReply::Type::kNone;
@@ -415,13 +414,19 @@ TEST_F(RedisClientTest, SubscriberResubscribesAfterRestart) {
   ASSERT_TRUE(loop_.runUntil([&] {
     return server.client()->integer({"PUBLISH", "other", "o"}) == 1;
   }));
+  ASSERT_TRUE(
+      loop_.runUntil([&] { return messages.size() == 2; }));  // before the kill: at most once
 
   server.kill9();
   ASSERT_TRUE(server.restart());
   ASSERT_TRUE(loop_.runUntil([&] { return connects_ == 2; }));
   EXPECT_EQ(server.client()->integer({"PUBLISH", "sg:config:updates", "8"}), 1);
   EXPECT_EQ(server.client()->integer({"PUBLISH", "other", "p"}), 1);
-  ASSERT_TRUE(loop_.runUntil([&] { return messages.size() >= 4; }));
+  ASSERT_TRUE(loop_.runUntil([&] { return messages.size() >= 4; }, 3000)) << [&] {
+    std::string all;
+    for (const auto& [channel, message] : messages) all += channel + "=" + message + " ";
+    return all;
+  }();
   EXPECT_EQ(messages.back(), std::make_pair(std::string("other"), std::string("p")));
   finish(subscriber);
 }
@@ -537,7 +542,8 @@ class RawListener {
   }
   std::string url() const { return "redis://127.0.0.1:" + std::to_string(port_); }
   bool accepted() {
-    if (conn_fd_ < 0) conn_fd_ = accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (conn_fd_ < 0)
+      conn_fd_ = accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
     return conn_fd_ >= 0;
   }
   // Everything received on the accepted connection so far.
@@ -645,7 +651,8 @@ TEST_F(RedisClientTest, StopFromInsideACallbackAndDestroyInDone) {
     client->command({"PING"}, capture(after_stop));
   });
   for (int i = 0; i < 100; ++i) {
-    client->command({"PING"}, [&](const RedisResult& result) { results.push_back(result.error()); });
+    client->command({"PING"},
+                    [&](const RedisResult& result) { results.push_back(result.error()); });
   }
   ASSERT_TRUE(loop_.runUntil([&] { return destroyed; }));
   ASSERT_EQ(results.size(), 101u);
@@ -682,7 +689,7 @@ TEST_F(RedisClientTest, StopsCleanlyWhileResolvingTheHostName) {
   RedisClient::Options opts = options(server);
   opts.redis.url = "redis://localhost:" + std::to_string(server.port());
   auto client = makeClient(opts);  // the uv_getaddrinfo request is in flight
-  finish(client);                   // the loop still closes (the request ends on its own)
+  finish(client);                  // the loop still closes (the request ends on its own)
   EXPECT_EQ(connects_, 0);
 }
 
