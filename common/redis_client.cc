@@ -91,12 +91,7 @@ RedisClient::~RedisClient() {
     logger().critical("redis {}: client destroyed from inside its own callback", options_.name);
     std::abort();
   }
-  if (state_ != State::kStopped) {
-    state_ = State::kStopped;
-    reconnect_timer_.stop();
-    cancelResolve();
-    closeLink(RedisError::kStopped, "client destroyed");
-  }
+  halt("client destroyed");
   // The loop will not call us again: complete what is left now (hooks and `done` are dropped).
   while (!deferred_.empty()) {
     Deferred deferred = std::move(deferred_.front());
@@ -128,13 +123,16 @@ bool RedisClient::start(std::string* error) {
 
 void RedisClient::stop(std::function<void()> done) {
   if (done) stop_done_.push_back(std::move(done));
-  if (state_ != State::kStopped) {
-    state_ = State::kStopped;
-    reconnect_timer_.stop();
-    cancelResolve();
-    closeLink(RedisError::kStopped, "client stopped");
-  }
+  halt("client stopped");
   wakeIdle();
+}
+
+void RedisClient::halt(const char* reason) {
+  if (state_ == State::kStopped) return;
+  state_ = State::kStopped;
+  reconnect_timer_.stop();
+  cancelResolve();
+  closeLink(RedisError::kStopped, reason);
 }
 
 RedisClientStats RedisClient::stats() const {

@@ -164,6 +164,7 @@ class RedisClient {
   static constexpr uint64_t kNever = UINT64_MAX;
 
   // Connection life.
+  void halt(const char* reason);
   void connect();
   void startResolve();
   void onResolved(int status, const std::string& address);

@@ -376,11 +376,11 @@ TEST_F(RedisClientTest, BlockingCommandsGetTheirBlockTimeAdded) {
   RedisServer server;
   ASSERT_TRUE(server.ok());
   RedisClient::Options opts = options(server);
-  opts.redis.command_timeout_ms = 200;
+  opts.redis.command_timeout_ms = 1000;  // shorter than the block: must be extended
   auto client = makeClient(opts);
   ASSERT_TRUE(loop_.runUntil([&] { return connects_ == 1; }));
-  Outcome read = run(*client, {"XREAD", "BLOCK", "400", "STREAMS", "s", "$"},
-                     client->commandTimeoutMs() + 400);
+  Outcome read = run(*client, {"XREAD", "BLOCK", "1200", "STREAMS", "s", "$"},
+                     client->commandTimeoutMs() + 1200);
   EXPECT_EQ(read.error, RedisError::kNone) << read.message;
   EXPECT_EQ(read.reply, "(nil)");
   EXPECT_EQ(client->stats().timeouts, 0u);
