@@ -15,7 +15,9 @@
 namespace sg {
 namespace {
 
-spdlog::logger& logger() { return log::get("redis"); }
+spdlog::logger& logger() {
+  return log::get("redis");
+}
 
 // Runs user code from a C callback: nothing may escape (the trampolines are noexcept).
 template <typename F>
@@ -89,12 +91,7 @@ RedisClient::~RedisClient() {
     logger().critical("redis {}: client destroyed from inside its own callback", options_.name);
     std::abort();
   }
-  if (state_ != State::kStopped) {
-    state_ = State::kStopped;
-    reconnect_timer_.stop();
-    cancelResolve();
-    closeLink(RedisError::kStopped, "client destroyed");
-  }
+  halt("client destroyed");
   // The loop will not call us again: complete what is left now (hooks and `done` are dropped).
   while (!deferred_.empty()) {
     Deferred deferred = std::move(deferred_.front());
@@ -126,13 +123,16 @@ bool RedisClient::start(std::string* error) {
 
 void RedisClient::stop(std::function<void()> done) {
   if (done) stop_done_.push_back(std::move(done));
-  if (state_ != State::kStopped) {
-    state_ = State::kStopped;
-    reconnect_timer_.stop();
-    cancelResolve();
-    closeLink(RedisError::kStopped, "client stopped");
-  }
+  halt("client stopped");
   wakeIdle();
+}
+
+void RedisClient::halt(const char* reason) {
+  if (state_ == State::kStopped) return;
+  state_ = State::kStopped;
+  reconnect_timer_.stop();
+  cancelResolve();
+  closeLink(RedisError::kStopped, reason);
 }
 
 RedisClientStats RedisClient::stats() const {
@@ -168,15 +168,20 @@ void RedisClient::startResolve() {
   hints.ai_socktype = SOCK_STREAM;
   auto onResolved = [](uv_getaddrinfo_t* request, int status, addrinfo* result) {
     auto* resolve = static_cast<Resolve*>(request->data);
+    // IPv4 first, as hiredis does: "localhost" often lists ::1 first while Redis listens on
+    // 127.0.0.1 only.
     std::string address;
-    for (addrinfo* ai = result; status == 0 && ai != nullptr && address.empty(); ai = ai->ai_next) {
-      char text[INET6_ADDRSTRLEN] = "";
-      if (ai->ai_family == AF_INET) {
-        uv_ip4_name(reinterpret_cast<sockaddr_in*>(ai->ai_addr), text, sizeof text);
-      } else if (ai->ai_family == AF_INET6) {
-        uv_ip6_name(reinterpret_cast<sockaddr_in6*>(ai->ai_addr), text, sizeof text);
+    for (int family : {AF_INET, AF_INET6}) {
+      for (addrinfo* ai = status == 0 ? result : nullptr; ai && address.empty(); ai = ai->ai_next) {
+        char text[INET6_ADDRSTRLEN] = "";
+        if (ai->ai_family != family) continue;
+        if (family == AF_INET) {
+          uv_ip4_name(reinterpret_cast<sockaddr_in*>(ai->ai_addr), text, sizeof text);
+        } else {
+          uv_ip6_name(reinterpret_cast<sockaddr_in6*>(ai->ai_addr), text, sizeof text);
+        }
+        address = text;
       }
-      address = text;
     }
     uv_freeaddrinfo(result);
     RedisClient* owner = resolve->owner;
@@ -250,13 +255,12 @@ void RedisClient::sendHandshake() {
 
 // One hand-shake command. Its reply only matters while this attempt is current: errors of the
 // connection itself are handled where the connection fails, so only server errors count here.
-void RedisClient::handshakeStep(std::initializer_list<std::string_view> args,
-                                std::string_view step, bool last) {
+void RedisClient::handshakeStep(std::initializer_list<std::string_view> args, std::string_view step,
+                                bool last) {
   auto onReply = [this, attempt = attempt_, step, last](const RedisResult& result) {
     if (attempt != attempt_ || state_ != State::kConnecting) return;
     if (result.error() == RedisError::kServer) {
-      closeLink(RedisError::kConnectionLost,
-                fmt::format("{} failed: {}", step, result.message()));
+      closeLink(RedisError::kConnectionLost, fmt::format("{} failed: {}", step, result.message()));
     } else if (result.ok() && last) {
       subscriber_ ? subscribeAll() : markConnected();
     }
@@ -265,6 +269,7 @@ void RedisClient::handshakeStep(std::initializer_list<std::string_view> args,
 }
 
 void RedisClient::subscribeAll() {
+  if (channels_.empty()) return markConnected();
   subscribing_ = true;
   std::vector<std::string> names;
   for (const auto& [channel, callback] : channels_) names.push_back(channel);
@@ -279,10 +284,12 @@ void RedisClient::sendSubscribe(const std::vector<std::string>& channels) {
     argv.push_back(channel.data());
     lens.push_back(channel.size());
   }
-  if (subscribing_) unconfirmed_ += channels.size();
-  redisAsyncCommandArgv(context_, &RedisClient::onSubscribeThunk, this,
-                        static_cast<int>(argv.size()), argv.data(), lens.data());
+  if (redisAsyncCommandArgv(context_, &RedisClient::onSubscribeThunk, this,
+                            static_cast<int>(argv.size()), argv.data(), lens.data()) != REDIS_OK) {
+    return;  // the context is closing: the next connection subscribes to everything
+  }
   ++stats_.sent;
+  if (subscribing_) unconfirmed_ += channels.size();
 }
 
 void RedisClient::markConnected() {
@@ -290,8 +297,8 @@ void RedisClient::markConnected() {
   connect_timer_.stop();
   ++stats_.connects;
   if (outage_logged_) {
-    logger().info("redis {}: connected to {} after {} failed attempts", options_.name,
-                  masked_url_, backoff_.attempts());
+    logger().info("redis {}: connected to {} after {} retries", options_.name, masked_url_,
+                  backoff_.attempts());
   } else {
     logger().info("redis {}: connected to {}", options_.name, masked_url_);
   }
@@ -328,24 +335,32 @@ void RedisClient::afterLinkGone(RedisError error, const std::string& reason) {
   failPending(error, reason);
   if (state_ == State::kStopped) return;
   state_ = State::kDisconnected;
-  if (was_connected) {
-    ++stats_.disconnects;
-    logger().warn("redis {}: connection to {} lost: {}; reconnecting", options_.name,
-                  masked_url_, reason);
-    outage_logged_ = true;
-    Deferred hook;
-    hook.hook = [this, reason] {
-      if (on_disconnected_) on_disconnected_(reason);
-    };
-    defer(std::move(hook));
-  } else if (!outage_logged_) {
-    logger().warn("redis {}: cannot connect to {}: {}; retrying with backoff", options_.name,
-                  masked_url_, reason);
-    outage_logged_ = true;
-  } else {
-    logger().debug("redis {}: cannot connect to {}: {}", options_.name, masked_url_, reason);
-  }
+  was_connected ? reportLoss(reason) : reportFailedAttempt(reason);
   scheduleReconnect();
+}
+
+void RedisClient::reportLoss(const std::string& reason) {
+  ++stats_.disconnects;
+  logger().warn("redis {}: connection to {} lost: {}; reconnecting", options_.name, masked_url_,
+                reason);
+  outage_logged_ = true;
+  Deferred hook;
+  hook.hook = [this, reason] {
+    if (on_disconnected_) on_disconnected_(reason);
+  };
+  defer(std::move(hook));
+}
+
+// Logged once per outage at warn level (Redis may stay down for long), then at debug level.
+void RedisClient::reportFailedAttempt(const std::string& reason) {
+  ++stats_.connect_failures;
+  if (outage_logged_) {
+    logger().debug("redis {}: cannot connect to {}: {}", options_.name, masked_url_, reason);
+    return;
+  }
+  logger().warn("redis {}: cannot connect to {}: {}; retrying with backoff", options_.name,
+                masked_url_, reason);
+  outage_logged_ = true;
 }
 
 void RedisClient::scheduleReconnect() {

@@ -46,19 +46,20 @@
 namespace sg {
 
 struct RedisClientStats {
-  uint64_t sent = 0;         // commands written to a connection (hand-shake ones included)
-  uint64_t refused = 0;      // failed fast: not connected, overloaded, stopped, invalid
-  uint64_t timeouts = 0;     // commands completed with kTimeout
-  uint64_t connects = 0;     // connections that completed the hand-shake
-  uint64_t disconnects = 0;  // such connections lost afterwards (stop() not counted)
-  uint64_t inflight = 0;     // commands awaiting a reply now
+  uint64_t sent = 0;              // commands written to a connection (hand-shake ones included)
+  uint64_t refused = 0;           // failed fast: not connected, overloaded, stopped, invalid
+  uint64_t timeouts = 0;          // commands completed with kTimeout
+  uint64_t connects = 0;          // connections that completed the hand-shake
+  uint64_t connect_failures = 0;  // attempts that failed before completing it
+  uint64_t disconnects = 0;       // such connections lost afterwards (stop() not counted)
+  uint64_t inflight = 0;          // commands awaiting a reply now
 };
 
 class RedisClient {
  public:
   struct Options {
-    RedisConfig redis;   // url, connect/command timeouts, reconnect backoff
-    std::string name;    // CLIENT SETNAME on every connection ("sg-worker-1a2b:reader"); "" none
+    RedisConfig redis;  // url, connect/command timeouts, reconnect backoff
+    std::string name;   // CLIENT SETNAME on every connection ("sg-worker-1a2b:reader"); "" none
     size_t max_inflight = 65536;  // commands awaiting replies; past it command() -> kOverloaded
   };
   enum class State { kIdle, kConnecting, kConnected, kDisconnected, kStopped };
@@ -163,6 +164,7 @@ class RedisClient {
   static constexpr uint64_t kNever = UINT64_MAX;
 
   // Connection life.
+  void halt(const char* reason);
   void connect();
   void startResolve();
   void onResolved(int status, const std::string& address);
@@ -175,6 +177,8 @@ class RedisClient {
   void closeLink(RedisError error, const std::string& reason);
   void onLinkLost(const redisAsyncContext* context);
   void afterLinkGone(RedisError error, const std::string& reason);
+  void reportLoss(const std::string& reason);
+  void reportFailedAttempt(const std::string& reason);
   void scheduleReconnect();
   void cancelResolve();
   void sendSubscribe(const std::vector<std::string>& channels);
@@ -217,7 +221,7 @@ class RedisClient {
   uint64_t sweep_due_ = 0;  // when the sweep timer fires; 0: not armed
 
   bool subscriber_ = false;
-  bool subscribing_ = false;    // hand-shake done, waiting for SUBSCRIBE confirmations
+  bool subscribing_ = false;  // hand-shake done, waiting for SUBSCRIBE confirmations
   size_t unconfirmed_ = 0;
   std::map<std::string, MessageCallback, std::less<>> channels_;
 

@@ -7,14 +7,22 @@ namespace sg {
 
 std::string_view toString(RedisError error) {
   switch (error) {
-    case RedisError::kNone: return "ok";
-    case RedisError::kNotConnected: return "not connected";
-    case RedisError::kTimeout: return "timeout";
-    case RedisError::kConnectionLost: return "connection lost";
-    case RedisError::kServer: return "server error";
-    case RedisError::kStopped: return "stopped";
-    case RedisError::kOverloaded: return "overloaded";
-    case RedisError::kInvalid: return "invalid";
+    case RedisError::kNone:
+      return "ok";
+    case RedisError::kNotConnected:
+      return "not connected";
+    case RedisError::kTimeout:
+      return "timeout";
+    case RedisError::kConnectionLost:
+      return "connection lost";
+    case RedisError::kServer:
+      return "server error";
+    case RedisError::kStopped:
+      return "stopped";
+    case RedisError::kOverloaded:
+      return "overloaded";
+    case RedisError::kInvalid:
+      return "invalid";
   }
   return "unknown";
 }
@@ -22,13 +30,20 @@ std::string_view toString(RedisError error) {
 RedisReply::Type RedisReply::type() const {
   if (reply_ == nullptr) return Type::kNone;
   switch (reply_->type) {
-    case REDIS_REPLY_STRING: return Type::kString;
-    case REDIS_REPLY_ARRAY: return Type::kArray;
-    case REDIS_REPLY_INTEGER: return Type::kInteger;
-    case REDIS_REPLY_NIL: return Type::kNil;
-    case REDIS_REPLY_STATUS: return Type::kStatus;
-    case REDIS_REPLY_ERROR: return Type::kError;
-    default: return Type::kNone;
+    case REDIS_REPLY_STRING:
+      return Type::kString;
+    case REDIS_REPLY_ARRAY:
+      return Type::kArray;
+    case REDIS_REPLY_INTEGER:
+      return Type::kInteger;
+    case REDIS_REPLY_NIL:
+      return Type::kNil;
+    case REDIS_REPLY_STATUS:
+      return Type::kStatus;
+    case REDIS_REPLY_ERROR:
+      return Type::kError;
+    default:
+      return Type::kNone;
   }
 }
 
@@ -38,7 +53,9 @@ std::string_view RedisReply::str() const {
   return std::string_view(reply_->str, reply_->len);
 }
 
-long long RedisReply::integer() const { return isInteger() ? reply_->integer : 0; }
+long long RedisReply::integer() const {
+  return isInteger() ? reply_->integer : 0;
+}
 
 std::optional<long long> RedisReply::toInteger() const {
   if (isInteger()) return reply_->integer;
@@ -50,7 +67,9 @@ std::optional<long long> RedisReply::toInteger() const {
   return value;
 }
 
-size_t RedisReply::size() const { return isArray() ? reply_->elements : 0; }
+size_t RedisReply::size() const {
+  return isArray() ? reply_->elements : 0;
+}
 
 RedisReply RedisReply::operator[](size_t i) const {
   return i < size() ? RedisReply(reply_->element[i]) : RedisReply();
@@ -58,12 +77,18 @@ RedisReply RedisReply::operator[](size_t i) const {
 
 std::string RedisReply::debugString() const {
   switch (type()) {
-    case Type::kNone: return "(none)";
-    case Type::kNil: return "(nil)";
-    case Type::kInteger: return "(integer) " + std::to_string(integer());
-    case Type::kStatus: return std::string(str());
-    case Type::kError: return "(error) " + std::string(str());
-    case Type::kString: return "\"" + std::string(str()) + "\"";
+    case Type::kNone:
+      return "(none)";
+    case Type::kNil:
+      return "(nil)";
+    case Type::kInteger:
+      return "(integer) " + std::to_string(integer());
+    case Type::kStatus:
+      return std::string(str());
+    case Type::kError:
+      return "(error) " + std::string(str());
+    case Type::kString:
+      return "\"" + std::string(str()) + "\"";
     case Type::kArray: {
       std::string out = "[";
       for (size_t i = 0; i < size(); ++i) out += (i ? ", " : "") + (*this)[i].debugString();

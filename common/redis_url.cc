@@ -127,7 +127,8 @@ bool parseUnix(std::string_view rest, RedisUrl* url, std::string* error) {
   }
   url->kind = RedisUrl::Kind::kUnix;
   url->path = std::string(path);
-  return question == std::string_view::npos || parseUnixQuery(rest.substr(question + 1), url, error);
+  return question == std::string_view::npos ||
+         parseUnixQuery(rest.substr(question + 1), url, error);
 }
 
 }  // namespace

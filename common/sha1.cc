@@ -8,7 +8,9 @@
 namespace sg {
 namespace {
 
-uint32_t rotl(uint32_t value, int bits) { return (value << bits) | (value >> (32 - bits)); }
+uint32_t rotl(uint32_t value, int bits) {
+  return (value << bits) | (value >> (32 - bits));
+}
 
 void compress(std::array<uint32_t, 5>& state, const unsigned char* block) {
   uint32_t w[80];
