@@ -55,7 +55,7 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   bool current(uint64_t exchange) const { return !closed_ && in_exchange_ && exchange == exchange_; }
   void sendFixed(int status, const HttpHeaders& headers, std::string_view body);
   bool startChunked(int status, const HttpHeaders& headers);
-  bool writeChunk(std::string_view data);
+  bool writeChunks(const std::vector<std::string_view>& pieces);
   void endChunked();
   void abortExchange();
   void setOnClose(std::function<void()> callback) { on_close_ = std::move(callback); }
@@ -396,19 +396,24 @@ bool HttpConnection::startChunked(int status, const HttpHeaders& headers) {
   return queueWrite(std::move(out));
 }
 
-bool HttpConnection::writeChunk(std::string_view data) {
+bool HttpConnection::writeChunks(const std::vector<std::string_view>& pieces) {
   if (!streaming_) return false;
-  if (data.empty()) return true;  // an empty chunk would end the body
   if (pendingBytes() > server_.options_.max_output_bytes) {
     log::get("http").debug("http: closing a connection whose reader is too slow");
     close();
     return false;
   }
-  char size[24];
-  auto [end, ec] = std::to_chars(size, size + sizeof size, data.size(), 16);
+  size_t total = 0;
+  for (auto piece : pieces) total += piece.size() + 24;
   std::string out;
-  out.reserve(static_cast<size_t>(end - size) + data.size() + 4);
-  out.append(size, end).append("\r\n").append(data).append("\r\n");
+  out.reserve(total);
+  char size[24];
+  for (auto piece : pieces) {
+    if (piece.empty()) continue;  // an empty chunk would end the body
+    auto [end, ec] = std::to_chars(size, size + sizeof size, piece.size(), 16);
+    out.append(size, end).append("\r\n").append(piece).append("\r\n");
+  }
+  if (out.empty()) return true;
   return queueWrite(std::move(out));
 }
 
@@ -528,7 +533,12 @@ bool HttpResponse::start(int status, const HttpHeaders& headers) {
 
 bool HttpResponse::write(std::string_view data) {
   auto* connection = live();
-  return connection != nullptr && connection->writeChunk(data);
+  return connection != nullptr && connection->writeChunks({data});
+}
+
+bool HttpResponse::write(const std::vector<std::string_view>& pieces) {
+  auto* connection = live();
+  return connection != nullptr && connection->writeChunks(pieces);
 }
 
 void HttpResponse::end() {

@@ -76,6 +76,8 @@ class HttpResponse {
   // sent (the connection is then closed: the reader is too slow).
   bool start(int status, const HttpHeaders& headers);
   bool write(std::string_view data);
+  // Several chunks at once, in one write to the socket (each piece stays its own HTTP chunk).
+  bool write(const std::vector<std::string_view>& pieces);
   void end();
 
   // Closes the connection once what was written has been sent, without ending the response
