@@ -50,6 +50,9 @@ struct LlmConfig {
   std::vector<std::string> vision_models;   // models that accept image parts
   std::string embedding_model = "openai/text-embedding-3-small";
   uint32_t max_connections = 0;             // 0: libcurl's default; total connections to the API
+  // "auto": OpenRouter when base_url's host is openrouter.ai; "openrouter": its extensions
+  // (models, session_id, provider, transforms, usage) against any host; "openai": none of them.
+  std::string dialect = "auto";
 };
 
 struct LimitsConfig {

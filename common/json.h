@@ -63,4 +63,16 @@ std::string describeJson(const cJSON* value);
 // The number's value when `value` is a JSON number holding an integer; false otherwise.
 bool jsonInteger(const cJSON* value, long long* out);
 
+// Appends `text` as a quoted JSON string (escaping quotes, backslashes and control characters;
+// other bytes, UTF-8 included, are copied as they are): for code that writes JSON by hand on hot
+// paths.
+void appendJsonString(std::string& out, std::string_view text);
+
+// Field accessors that tolerate a missing object or a wrong type.
+const cJSON* jsonField(const cJSON* object, const char* key);
+// The string value of `key`, or `fallback` when absent or not a string.
+std::string_view jsonString(const cJSON* object, const char* key, std::string_view fallback = {});
+// The numeric value of `key` when present and a number.
+bool jsonNumber(const cJSON* object, const char* key, double* value);
+
 }  // namespace sg
