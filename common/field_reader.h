@@ -26,8 +26,11 @@ namespace sg {
 class FieldPath {
  public:
   FieldPath() = default;
-  FieldPath key(std::string_view name) const { return FieldPath(this, name, 0, false); }
-  FieldPath index(uint32_t i) const { return FieldPath(this, {}, i, true); }
+  // A child keeps a pointer to its parent: never derive one from a temporary (deleted below).
+  FieldPath key(std::string_view name) const& { return FieldPath(this, name, 0, false); }
+  FieldPath index(uint32_t i) const& { return FieldPath(this, {}, i, true); }
+  FieldPath key(std::string_view name) const&& = delete;
+  FieldPath index(uint32_t i) const&& = delete;
   std::string render() const;
 
  private:

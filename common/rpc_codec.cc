@@ -65,7 +65,8 @@ bool readReply(FieldReader& r, RpcReply* reply) {
 }
 
 bool readMessages(FieldReader& r, std::vector<IncomingMessage>* messages) {
-  const FieldPath path = FieldPath().key("result");
+  const FieldPath root;
+  const FieldPath path = root.key("result");
   uint32_t count;
   size_t element;
   if (!r.array(0, path, &count, &element)) return false;
@@ -79,7 +80,8 @@ bool readMessages(FieldReader& r, std::vector<IncomingMessage>* messages) {
 }
 
 bool readUser(FieldReader& r, RpcUser* user) {
-  const FieldPath path = FieldPath().key("result");
+  const FieldPath root;
+  const FieldPath path = root.key("result");
   std::array<size_t, kUserKeys> s;
   if (!r.map(0, path, kUserNames, s)) return false;
   auto key = [&](UserKey k) { return path.key(kUserNames[k]); };
@@ -92,7 +94,8 @@ bool readUser(FieldReader& r, RpcUser* user) {
 }
 
 bool readChannel(FieldReader& r, RpcChannel* channel) {
-  const FieldPath path = FieldPath().key("result");
+  const FieldPath root;
+  const FieldPath path = root.key("result");
   std::array<size_t, kChannelKeys> s;
   if (!r.map(0, path, kChannelNames, s)) return false;
   auto key = [&](ChannelKey k) { return path.key(kChannelNames[k]); };
