@@ -68,7 +68,7 @@ bool FieldReader::end(size_t at, size_t* after) {
   return true;
 }
 
-bool FieldReader::collect(mp::Reader& reader, uint32_t pairs,
+bool FieldReader::collect(mp::Reader reader, uint32_t pairs,
                           std::span<const std::string_view> names, std::span<size_t> slots) {
   std::fill(slots.begin(), slots.end(), kAbsent);
   mp::Item key;
@@ -82,7 +82,10 @@ bool FieldReader::collect(mp::Reader& reader, uint32_t pairs,
       reader = mp::Reader(data_, key_at);  // a container key: skip it whole
       if (!reader.skip()) return failWith(reason::kMalformedMsgpack);
     }
-    if (!reader.skip()) return failWith(reason::kMalformedMsgpack);  // the value
+    // Skip the value to reach the next key. After the last pair there is none: the scan already
+    // vouched for the rest, and the caller does not need the end (it saves a pass over
+    // `message`, usually the envelope's last key).
+    if (pair + 1 < pairs && !reader.skip()) return failWith(reason::kMalformedMsgpack);
   }
   return true;
 }

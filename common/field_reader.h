@@ -105,7 +105,7 @@ class FieldReader {
 
  private:
   bool load(size_t at, mp::Item* item, size_t* after = nullptr);
-  bool collect(mp::Reader& reader, uint32_t pairs, std::span<const std::string_view> names,
+  bool collect(mp::Reader reader, uint32_t pairs, std::span<const std::string_view> names,
                std::span<size_t> slots);
   bool checkStr(const mp::Item& item, const FieldPath& path, uint32_t max_bytes);
 

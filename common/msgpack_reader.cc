@@ -142,14 +142,7 @@ bool Reader::readOther(uint8_t marker, Item* item) {
   }
 }
 
-bool Reader::read(Item* item) {
-  const uint8_t* marker_byte;
-  if (!take(1, &marker_byte)) return false;
-  const uint8_t marker = *marker_byte;
-  if (marker <= 0x7f) {
-    setUnsigned(marker, item);
-    return true;
-  }
+bool Reader::readSlow(uint8_t marker, Item* item) {
   if (marker >= 0xe0) {
     setSigned(static_cast<int8_t>(marker), item);
     return true;
@@ -164,15 +157,34 @@ bool Reader::read(Item* item) {
     item->count = marker & 0x0f;
     return true;
   }
-  if (marker <= 0xbf) {
-    const uint8_t* bytes;
-    const size_t length = marker & 0x1f;
-    if (!take(length, &bytes)) return false;
-    item->type = Type::kStr;
-    item->bytes = std::string_view(reinterpret_cast<const char*>(bytes), length);
-    return true;
-  }
   return readOther(marker, item);
+}
+
+// Skips the values whose whole header is one byte (fixint, nil, bool, fixstr and fixed
+// containers, which are most of a bus message) without building an Item. Returns false at the
+// first other marker, leaving it unread; `*count` tracks the values still to skip.
+inline bool Reader::skipCompact(uint64_t* count) {
+  const auto* bytes = reinterpret_cast<const uint8_t*>(data_.data());
+  while (*count > 0 && pos_ < data_.size()) {
+    const uint8_t marker = bytes[pos_];
+    if (marker <= 0x7f || marker >= 0xe0 || marker == 0xc0 || marker == 0xc2 || marker == 0xc3) {
+      ++pos_;
+    } else if ((marker & 0xe0) == 0xa0) {
+      const size_t length = marker & 0x1f;
+      if (data_.size() - pos_ - 1 < length) return false;
+      pos_ += 1 + length;
+    } else if ((marker & 0xf0) == 0x80) {
+      ++pos_;
+      *count += 2 * uint64_t{marker & 0x0fu};
+    } else if ((marker & 0xf0) == 0x90) {
+      ++pos_;
+      *count += marker & 0x0fu;
+    } else {
+      return false;
+    }
+    --*count;
+  }
+  return true;
 }
 
 bool Reader::skipValues(uint64_t count) {
@@ -180,6 +192,7 @@ bool Reader::skipValues(uint64_t count) {
   // however large the declared counts.
   Item item;
   while (count > 0) {
+    if (skipCompact(&count) && count == 0) break;
     if (!read(&item)) return false;
     --count;
     if (item.type == Type::kArray) count += item.count;

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the envelope decoder's libFuzzer target for a bounded time, seeded with the codec
-# vectors. Usage: scripts/fuzz.sh BUILD_DIR SECONDS. Exits non-zero on a finding.
+# vectors and the protocol's keys (tests/fuzz/envelope.dict).
+# Usage: scripts/fuzz.sh BUILD_DIR SECONDS. Exits non-zero on a finding.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build-fuzz}
@@ -9,4 +10,4 @@ corpus="$build/fuzz-corpus/envelope"
 mkdir -p "$corpus" "$build/fuzz-artifacts"
 cp -n tests/vectors/*.msgpack "$corpus/" 2>/dev/null || true
 "$build/tests/envelope_fuzz" "$corpus" -max_total_time="$seconds" -max_len=65536 \
-  -artifact_prefix="$build/fuzz-artifacts/" -print_final_stats=1 -jobs=1 -workers=1
+  -dict=tests/fuzz/envelope.dict -artifact_prefix="$build/fuzz-artifacts/" -print_final_stats=1 -jobs=1 -workers=1
