@@ -42,6 +42,14 @@ void appendString(std::string_view text, std::string* out) {
   out->push_back('"');
   size_t pos = 0;
   while (pos < text.size()) {
+    size_t plain = pos;  // a run that needs no escaping is copied at once
+    while (plain < text.size() && text[plain] >= 0x20 && text[plain] < 0x7f &&
+           text[plain] != '"' && text[plain] != '\\') {
+      ++plain;
+    }
+    out->append(text.substr(pos, plain - pos));
+    pos = plain;
+    if (pos == text.size()) break;
     const size_t length = utf8CharLength(text, pos);
     if (length == 0) {
       out->append("\xef\xbf\xbd");  // U+FFFD for each byte that is not part of a character
