@@ -10,12 +10,11 @@
 
 namespace sg {
 
-std::string_view checkPayload(std::string_view payload, uint64_t max_bytes, uint32_t max_depth,
-                              TopLevel top) {
-  if (payload.size() > max_bytes) return reason::kTooLargePayload;
-  const mp::ScanStatus status = mp::scan(payload, max_depth);
+std::string_view checkPayload(std::string_view payload, const PayloadRules& rules) {
+  if (payload.size() > rules.max_bytes) return reason::kTooLargePayload;
+  const mp::ScanStatus status = mp::scan(payload, rules.max_depth);
   if (status == mp::ScanStatus::kMalformed) return reason::kMalformedMsgpack;
-  if (top == TopLevel::kMap) {
+  if (rules.top == TopLevel::kMap) {
     mp::Reader reader(payload);
     mp::Item item;
     if (!reader.read(&item)) return reason::kMalformedMsgpack;
@@ -143,8 +142,8 @@ bool FieldReader::str(size_t at, const FieldPath& path, std::string* out, uint32
   return true;
 }
 
-bool FieldReader::optStr(size_t at, const FieldPath& path, Nil nil,
-                         std::optional<std::string>* out, uint32_t max_bytes) {
+bool FieldReader::optStr(size_t at, const FieldPath& path, Nil nil, std::optional<std::string>* out,
+                         uint32_t max_bytes) {
   out->reset();
   if (at == kAbsent) return true;
   mp::Item item;

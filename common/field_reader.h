@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/bus_codec.h"
 #include "common/config.h"
 #include "common/msgpack_reader.h"
 
@@ -53,9 +54,15 @@ enum class TopLevel : bool { kAny, kMap };
 
 // The checks on a whole payload before any field, in this order: size (too_large:payload),
 // well-formedness (malformed_msgpack), with TopLevel::kMap a map on top (not_a_map), nesting
-// (too_deep). Returns the reason, or "" when the payload passes.
-[[nodiscard]] std::string_view checkPayload(std::string_view payload, uint64_t max_bytes,
-                                            uint32_t max_depth, TopLevel top);
+// (too_deep).
+struct PayloadRules {
+  uint64_t max_bytes;
+  uint32_t max_depth;
+  TopLevel top;
+};
+
+// The reason a payload fails its rules, or "" when it passes.
+[[nodiscard]] std::string_view checkPayload(std::string_view payload, const PayloadRules& rules);
 
 class FieldReader {
  public:
@@ -80,6 +87,11 @@ class FieldReader {
   bool array(size_t at, const FieldPath& path, uint32_t* count, size_t* first);
   // The offset just past the value at `at`.
   bool end(size_t at, size_t* after);
+  // A required array of at most `max` elements (else too_large:<path>), each read by
+  // `read(*this, offset, element_path, T*)`.
+  template <typename T, typename ReadElement>
+  bool arrayOf(size_t at, const FieldPath& path, uint32_t max, std::vector<T>* out,
+               ReadElement read);
 
   // A required str, at most `max_bytes` long (else too_large), valid UTF-8.
   bool strView(size_t at, const FieldPath& path, std::string_view* out,
@@ -113,5 +125,39 @@ class FieldReader {
   const LimitsConfig& limits_;
   std::string reason_;
 };
+
+// Checks the payload, then reads a T from it with `read(FieldReader&, T*)`; the result holds
+// the value or the first failure's reason.
+template <typename T, typename Read>
+Decoded<T> decodePayload(std::string_view payload, const LimitsConfig& limits,
+                         const PayloadRules& rules, Read read) {
+  Decoded<T> result;
+  const std::string_view problem = checkPayload(payload, rules);
+  if (!problem.empty()) {
+    result.reason.assign(problem);
+    return result;
+  }
+  FieldReader reader(payload, limits);
+  if (!read(reader, &result.value.emplace())) {
+    result.value.reset();
+    result.reason = std::move(reader.reason());
+  }
+  return result;
+}
+
+template <typename T, typename ReadElement>
+bool FieldReader::arrayOf(size_t at, const FieldPath& path, uint32_t max, std::vector<T>* out,
+                          ReadElement read) {
+  uint32_t count;
+  size_t element;
+  if (!array(at, path, &count, &element)) return false;
+  if (count > max) return fail(reason::kTooLarge, path);
+  out->resize(count);
+  for (uint32_t i = 0; i < count; ++i) {
+    if (!read(*this, element, path.index(i), &(*out)[i])) return false;
+    if (i + 1 < count && !end(element, &element)) return false;
+  }
+  return true;
+}
 
 }  // namespace sg

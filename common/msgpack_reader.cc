@@ -88,18 +88,26 @@ bool Reader::readOther(uint8_t marker, Item* item) {
   uint64_t count;
   const uint8_t* bytes;
   switch (marker) {
-    case 0xc0: item->type = Type::kNil; return true;
+    case 0xc0:
+      item->type = Type::kNil;
+      return true;
     case 0xc2:
     case 0xc3:
       item->type = Type::kBool;
       item->boolean = marker == 0xc3;
       return true;
-    case 0xc4: return readSized(Type::kBin, 1, item);
-    case 0xc5: return readSized(Type::kBin, 2, item);
-    case 0xc6: return readSized(Type::kBin, 4, item);
-    case 0xc7: return readExt(1, 0, item);
-    case 0xc8: return readExt(2, 0, item);
-    case 0xc9: return readExt(4, 0, item);
+    case 0xc4:
+      return readSized(Type::kBin, 1, item);
+    case 0xc5:
+      return readSized(Type::kBin, 2, item);
+    case 0xc6:
+      return readSized(Type::kBin, 4, item);
+    case 0xc7:
+      return readExt(1, 0, item);
+    case 0xc8:
+      return readExt(2, 0, item);
+    case 0xc9:
+      return readExt(4, 0, item);
     case 0xca: {
       if (!take(4, &bytes)) return false;
       const auto raw = static_cast<uint32_t>(loadBigEndian(bytes, 4));
@@ -116,14 +124,22 @@ bool Reader::readOther(uint8_t marker, Item* item) {
       item->type = Type::kFloat;
       return true;
     }
-    case 0xd4: return readExt(0, 1, item);
-    case 0xd5: return readExt(0, 2, item);
-    case 0xd6: return readExt(0, 4, item);
-    case 0xd7: return readExt(0, 8, item);
-    case 0xd8: return readExt(0, 16, item);
-    case 0xd9: return readSized(Type::kStr, 1, item);
-    case 0xda: return readSized(Type::kStr, 2, item);
-    case 0xdb: return readSized(Type::kStr, 4, item);
+    case 0xd4:
+      return readExt(0, 1, item);
+    case 0xd5:
+      return readExt(0, 2, item);
+    case 0xd6:
+      return readExt(0, 4, item);
+    case 0xd7:
+      return readExt(0, 8, item);
+    case 0xd8:
+      return readExt(0, 16, item);
+    case 0xd9:
+      return readSized(Type::kStr, 1, item);
+    case 0xda:
+      return readSized(Type::kStr, 2, item);
+    case 0xdb:
+      return readSized(Type::kStr, 4, item);
     case 0xdc:
     case 0xdd:
       if (!readCount(marker == 0xdc ? 2 : 4, &count)) return false;

@@ -39,12 +39,16 @@ int main(int argc, char** argv) {
     return 1;
   }
   const sg::SendMessage action{
-      .common = {.action_id = sg::lastingActionId("ev-0001", 0), .event_id = "ev-0001",
-                 .worker = "worker-1a2b3c4d", .trace_id = "t-abc", .created_at = 1764300001.5},
+      .common = {.action_id = sg::lastingActionId("ev-0001", 0),
+                 .event_id = "ev-0001",
+                 .worker = "worker-1a2b3c4d",
+                 .trace_id = "t-abc",
+                 .created_at = 1764300001.5},
       .channel_id = "1100000000000000001",
-      .content = "A red giant is a luminous giant star of low or intermediate mass in a late "
-                 "phase of stellar evolution. Its outer atmosphere is inflated and tenuous, "
-                 "making the radius large and the surface temperature around 5,000 K or lower.",
+      .content =
+          "A red giant is a luminous giant star of low or intermediate mass in a late "
+          "phase of stellar evolution. Its outer atmosphere is inflated and tenuous, "
+          "making the radius large and the surface temperature around 5,000 K or lower.",
       .reply_to_message_id = "1184567890123456789",
       .part = 1,
       .parts = 1};
@@ -55,6 +59,7 @@ int main(int argc, char** argv) {
           [&] { return sg::decodeEnvelope(payload, limits).value->message.content.size(); });
   measure("encodeEnvelope(basic_mention)", iterations,
           [&] { return sg::encodeEnvelope(*decoded.value).size(); });
-  measure("encodeAction(send_message)", iterations, [&] { return sg::encodeAction(action).size(); });
+  measure("encodeAction(send_message)", iterations,
+          [&] { return sg::encodeAction(action).size(); });
   return 0;
 }

@@ -26,9 +26,9 @@ bool knownReason(std::string_view reason) {
         sg::reason::kUnknownType, sg::reason::kTooDeep, sg::reason::kTooLargePayload}) {
     if (reason == whole) return true;
   }
-  for (std::string_view kind : {sg::reason::kMissingField, sg::reason::kWrongType,
-                                sg::reason::kInvalidValue, sg::reason::kTooLarge,
-                                sg::reason::kInvalidUtf8}) {
+  for (std::string_view kind :
+       {sg::reason::kMissingField, sg::reason::kWrongType, sg::reason::kInvalidValue,
+        sg::reason::kTooLarge, sg::reason::kInvalidUtf8}) {
     if (reason.size() > kind.size() + 1 && reason.starts_with(kind) && reason[kind.size()] == ':') {
       return true;
     }
@@ -61,7 +61,8 @@ void fuzzEnvelope(std::string_view bytes, const sg::LimitsConfig& limits) {
   const sg::DecodeResult decoded = sg::decodeEnvelope(bytes, limits);
   checkShape(decoded);
   if (!decoded.ok()) return;
-  const sg::DecodeResult again = sg::decodeEnvelope(sg::encodeEnvelope(*decoded.value), lifted(limits));
+  const sg::DecodeResult again =
+      sg::decodeEnvelope(sg::encodeEnvelope(*decoded.value), lifted(limits));
   check(again.ok() && *again.value == *decoded.value);
   checkJson(decoded.value->message.extra);
 }
@@ -70,8 +71,8 @@ void fuzzResults(std::string_view result, const sg::LimitsConfig& limits) {
   const auto messages = sg::decodeFetchMessagesResult(result, limits);
   checkShape(messages);
   if (messages.ok()) {
-    const auto again =
-        sg::decodeFetchMessagesResult(sg::encodeFetchMessagesResult(*messages.value), lifted(limits));
+    const auto again = sg::decodeFetchMessagesResult(sg::encodeFetchMessagesResult(*messages.value),
+                                                     lifted(limits));
     check(again.ok() && *again.value == *messages.value);
   }
   const auto user = sg::decodeGetUserResult(result, limits);

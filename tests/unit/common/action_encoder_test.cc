@@ -41,8 +41,11 @@ std::string number(double value) {
 const double kCreatedAt = 1764300000.25;
 
 ActionCommon common(std::string action_id) {
-  return {.action_id = std::move(action_id), .event_id = "ev-1", .worker = "worker-ab12",
-          .trace_id = "t-1", .created_at = kCreatedAt};
+  return {.action_id = std::move(action_id),
+          .event_id = "ev-1",
+          .worker = "worker-ab12",
+          .trace_id = "t-1",
+          .created_at = kCreatedAt};
 }
 
 std::vector<Field> commonFields(std::string action, std::string action_id, bool from_event = true) {
@@ -55,7 +58,9 @@ std::vector<Field> commonFields(std::string action, std::string action_id, bool 
           {"created_at", "float64", number(kCreatedAt)}};
 }
 
-void PrintTo(const ActionCase& c, std::ostream* os) { *os << c.name; }
+void PrintTo(const ActionCase& c, std::ostream* os) {
+  *os << c.name;
+}
 
 std::vector<Field> plus(std::vector<Field> fields, std::vector<Field> more) {
   fields.insert(fields.end(), more.begin(), more.end());
@@ -66,57 +71,80 @@ const std::string kFileData("\x89PNG\x00\xff\x01", 7);
 
 std::vector<ActionCase> actionCases() {
   std::vector<ActionCase> cases;
-  SendMessage send{.common = common(lastingActionId("ev-1", 0)), .channel_id = "c1",
-                   .content = "Hello ✨", .reply_to_message_id = "m1", .part = 1, .parts = 2};
-  cases.push_back({"send_message", encodeAction(send),
-                   plus(commonFields("send_message", "ev-1:0"),
-                        {{"channel_id", "str", "c1"}, {"content", "str", "Hello ✨"},
-                         {"reply_to_message_id", "str", "m1"}, {"part", "int", "1"},
-                         {"parts", "int", "2"}})});
+  SendMessage send{.common = common(lastingActionId("ev-1", 0)),
+                   .channel_id = "c1",
+                   .content = "Hello ✨",
+                   .reply_to_message_id = "m1",
+                   .part = 1,
+                   .parts = 2};
+  cases.push_back(
+      {"send_message", encodeAction(send),
+       plus(commonFields("send_message", "ev-1:0"), {{"channel_id", "str", "c1"},
+                                                     {"content", "str", "Hello ✨"},
+                                                     {"reply_to_message_id", "str", "m1"},
+                                                     {"part", "int", "1"},
+                                                     {"parts", "int", "2"}})});
   send.reply_to_message_id.reset();
   cases.push_back({"send_message_no_reply", encodeAction(Action(send)),
-                   plus(commonFields("send_message", "ev-1:0"),
-                        {{"channel_id", "str", "c1"}, {"content", "str", "Hello ✨"},
-                         {"reply_to_message_id", "nil", ""}, {"part", "int", "1"},
-                         {"parts", "int", "2"}})});
-  EditMessage edit{.common = common(transientActionId("ev-1", "edit", 3)), .channel_id = "c1",
-                   .target_action_id = "ev-1:0", .content = "Hello wor"};
-  cases.push_back({"edit_message", encodeAction(edit),
-                   plus(commonFields("edit_message", "ev-1:edit:3"),
-                        {{"channel_id", "str", "c1"}, {"target_action_id", "str", "ev-1:0"},
-                         {"content", "str", "Hello wor"}})});
-  SendFile file{.common = common(lastingActionId("ev-1", 1)), .channel_id = "c1",
-                .filename = "plot.png", .content_type = "image/png", .data = kFileData,
+                   plus(commonFields("send_message", "ev-1:0"), {{"channel_id", "str", "c1"},
+                                                                 {"content", "str", "Hello ✨"},
+                                                                 {"reply_to_message_id", "nil", ""},
+                                                                 {"part", "int", "1"},
+                                                                 {"parts", "int", "2"}})});
+  EditMessage edit{.common = common(transientActionId("ev-1", "edit", 3)),
+                   .channel_id = "c1",
+                   .target_action_id = "ev-1:0",
+                   .content = "Hello wor"};
+  cases.push_back(
+      {"edit_message", encodeAction(edit),
+       plus(commonFields("edit_message", "ev-1:edit:3"), {{"channel_id", "str", "c1"},
+                                                          {"target_action_id", "str", "ev-1:0"},
+                                                          {"content", "str", "Hello wor"}})});
+  SendFile file{.common = common(lastingActionId("ev-1", 1)),
+                .channel_id = "c1",
+                .filename = "plot.png",
+                .content_type = "image/png",
+                .data = kFileData,
                 .content = std::nullopt};
   cases.push_back({"send_file", encodeAction(file),
-                   plus(commonFields("send_file", "ev-1:1"),
-                        {{"channel_id", "str", "c1"}, {"filename", "str", "plot.png"},
-                         {"content_type", "str", "image/png"}, {"data", "bin", kFileData},
-                         {"content", "nil", ""}})});
-  AddReaction reaction{.common = common(lastingActionId("ev-1", 2)), .channel_id = "c1",
-                       .message_id = "m1", .emoji = "👍"};
-  cases.push_back({"add_reaction", encodeAction(reaction),
-                   plus(commonFields("add_reaction", "ev-1:2"),
-                        {{"channel_id", "str", "c1"}, {"message_id", "str", "m1"},
-                         {"emoji", "str", "👍"}})});
+                   plus(commonFields("send_file", "ev-1:1"), {{"channel_id", "str", "c1"},
+                                                              {"filename", "str", "plot.png"},
+                                                              {"content_type", "str", "image/png"},
+                                                              {"data", "bin", kFileData},
+                                                              {"content", "nil", ""}})});
+  AddReaction reaction{.common = common(lastingActionId("ev-1", 2)),
+                       .channel_id = "c1",
+                       .message_id = "m1",
+                       .emoji = "👍"};
+  cases.push_back(
+      {"add_reaction", encodeAction(reaction),
+       plus(commonFields("add_reaction", "ev-1:2"),
+            {{"channel_id", "str", "c1"}, {"message_id", "str", "m1"}, {"emoji", "str", "👍"}})});
   Typing typing{.common = common(transientActionId("ev-1", "typing", 0)), .channel_id = "c1"};
   cases.push_back({"typing", encodeAction(typing),
                    plus(commonFields("typing", "ev-1:typing:0"), {{"channel_id", "str", "c1"}})});
-  SetPresence presence{.common = {.action_id = "presence:7", .event_id = std::nullopt,
-                                  .worker = "worker-ab12", .trace_id = std::nullopt,
+  SetPresence presence{.common = {.action_id = "presence:7",
+                                  .event_id = std::nullopt,
+                                  .worker = "worker-ab12",
+                                  .trace_id = std::nullopt,
                                   .created_at = kCreatedAt},
-                       .status = "idle", .activity = "watching the stars"};
+                       .status = "idle",
+                       .activity = "watching the stars"};
   cases.push_back({"set_presence", encodeAction(presence),
                    plus(commonFields("set_presence", "presence:7", false),
                         {{"status", "str", "idle"}, {"activity", "str", "watching the stars"}})});
-  RpcRequest rpc{.common = common(transientActionId("ev-1", "rpc", 0)), .rpc_id = "r-1",
+  RpcRequest rpc{.common = common(transientActionId("ev-1", "rpc", 0)),
+                 .rpc_id = "r-1",
                  .method = std::string(kFetchMessages),
                  .params = fetchMessagesParams("c1", 50, std::nullopt),
-                 .reply_stream = "sg:rpc:reply:worker-ab12", .deadline = 1764300030.5};
+                 .reply_stream = "sg:rpc:reply:worker-ab12",
+                 .deadline = 1764300030.5};
   cases.push_back({"rpc_request", encodeAction(rpc),
                    plus(commonFields("rpc_request", "ev-1:rpc:0"),
-                        {{"rpc_id", "str", "r-1"}, {"method", "str", "fetch_messages"},
-                         {"params.channel_id", "str", "c1"}, {"params.limit", "int", "50"},
+                        {{"rpc_id", "str", "r-1"},
+                         {"method", "str", "fetch_messages"},
+                         {"params.channel_id", "str", "c1"},
+                         {"params.limit", "int", "50"},
                          {"params.before", "nil", ""},
                          {"reply_stream", "str", "sg:rpc:reply:worker-ab12"},
                          {"deadline", "float64", number(1764300030.5)}})});
@@ -124,15 +152,18 @@ std::vector<ActionCase> actionCases() {
   rpc.params = getUserParams("u1", "g1");
   cases.push_back({"rpc_get_user", encodeAction(rpc),
                    plus(commonFields("rpc_request", "ev-1:rpc:0"),
-                        {{"rpc_id", "str", "r-1"}, {"method", "str", "get_user"},
-                         {"params.user_id", "str", "u1"}, {"params.guild_id", "str", "g1"},
+                        {{"rpc_id", "str", "r-1"},
+                         {"method", "str", "get_user"},
+                         {"params.user_id", "str", "u1"},
+                         {"params.guild_id", "str", "g1"},
                          {"reply_stream", "str", "sg:rpc:reply:worker-ab12"},
                          {"deadline", "float64", number(1764300030.5)}})});
   rpc.method = std::string(kGetChannel);
   rpc.params = getChannelParams("c9");
   cases.push_back({"rpc_get_channel", encodeAction(rpc),
                    plus(commonFields("rpc_request", "ev-1:rpc:0"),
-                        {{"rpc_id", "str", "r-1"}, {"method", "str", "get_channel"},
+                        {{"rpc_id", "str", "r-1"},
+                         {"method", "str", "get_channel"},
                          {"params.channel_id", "str", "c9"},
                          {"reply_stream", "str", "sg:rpc:reply:worker-ab12"},
                          {"deadline", "float64", number(1764300030.5)}})});
@@ -143,15 +174,24 @@ std::vector<ActionCase> actionCases() {
 
 std::string cxxLeaf(const msgpack::object& value) {
   switch (value.type) {
-    case msgpack::type::NIL: return "nil:";
-    case msgpack::type::BOOLEAN: return value.via.boolean ? "bool:true" : "bool:false";
-    case msgpack::type::POSITIVE_INTEGER: return "int:" + std::to_string(value.via.u64);
-    case msgpack::type::NEGATIVE_INTEGER: return "int:" + std::to_string(value.via.i64);
-    case msgpack::type::FLOAT64: return "float64:" + number(value.via.f64);
-    case msgpack::type::FLOAT32: return "float32:" + number(value.via.f64);
-    case msgpack::type::STR: return "str:" + std::string(value.via.str.ptr, value.via.str.size);
-    case msgpack::type::BIN: return "bin:" + std::string(value.via.bin.ptr, value.via.bin.size);
-    default: return "other:";
+    case msgpack::type::NIL:
+      return "nil:";
+    case msgpack::type::BOOLEAN:
+      return value.via.boolean ? "bool:true" : "bool:false";
+    case msgpack::type::POSITIVE_INTEGER:
+      return "int:" + std::to_string(value.via.u64);
+    case msgpack::type::NEGATIVE_INTEGER:
+      return "int:" + std::to_string(value.via.i64);
+    case msgpack::type::FLOAT64:
+      return "float64:" + number(value.via.f64);
+    case msgpack::type::FLOAT32:
+      return "float32:" + number(value.via.f64);
+    case msgpack::type::STR:
+      return "str:" + std::string(value.via.str.ptr, value.via.str.size);
+    case msgpack::type::BIN:
+      return "bin:" + std::string(value.via.bin.ptr, value.via.bin.size);
+    default:
+      return "other:";
   }
 }
 
@@ -284,9 +324,9 @@ return {e.platform, e.message.channel_id}
 
 TEST_F(LuaInterop, CmsgpackReadsPlatformAndChannelOfEnvelopes) {
   ASSERT_TRUE(server_->ok()) << server_->logText();
-  for (const char* file : {"basic_mention.msgpack", "dm_minimal.msgpack",
-                           "reply_with_attachments.msgpack", "thread_message.msgpack",
-                           "empty_content_attachment_only.msgpack", "bot_author.msgpack"}) {
+  for (const char* file :
+       {"basic_mention.msgpack", "dm_minimal.msgpack", "reply_with_attachments.msgpack",
+        "thread_message.msgpack", "empty_content_attachment_only.msgpack", "bot_author.msgpack"}) {
     const std::string payload = readVector(file);
     const DecodeResult decoded = decodeEnvelope(payload, LimitsConfig{});
     ASSERT_TRUE(decoded.ok()) << file;
@@ -320,8 +360,12 @@ TEST(ActionIds, FollowTheProtocol) {
 }
 
 TEST(ActionEncoder, EmptyParamsAreAnEmptyMap) {
-  RpcRequest rpc{.common = common("ev-1:rpc:1"), .rpc_id = "r", .method = "get_channel",
-                 .params = {}, .reply_stream = "s", .deadline = 1};
+  RpcRequest rpc{.common = common("ev-1:rpc:1"),
+                 .rpc_id = "r",
+                 .method = "get_channel",
+                 .params = {},
+                 .reply_stream = "s",
+                 .deadline = 1};
   const std::string bytes = encodeAction(rpc);
   const msgpack::object_handle handle = msgpack::unpack(bytes.data(), bytes.size());
   const msgpack::object& map = handle.get();

@@ -1,9 +1,10 @@
 // The MessagePack cursor and structural scan under the bus codec, and the JSON renderer and
 // UTF-8 check beside it: every format family, exact ends, depth counting, hostile sizes.
+#include "common/msgpack_reader.h"
+
 #include <gtest/gtest.h>
 
 #include "common/msgpack_json.h"
-#include "common/msgpack_reader.h"
 #include "common/utf8.h"
 #include "support/json_msgpack.h"
 

@@ -9,15 +9,17 @@
 namespace sg::test {
 namespace {
 
-std::string reasonOf(const auto& decoded) { return decoded.ok() ? "ok" : decoded.reason; }
+std::string reasonOf(const auto& decoded) {
+  return decoded.ok() ? "ok" : decoded.reason;
+}
 
 IncomingMessage sampleMessage(std::string id) {
   IncomingMessage m;
   m.id = std::move(id);
   m.channel_id = "c1";
   m.guild_id = "g1";
-  m.author = {.id = "u1", .name = "alice", .display_name = "Alice", .is_bot = false,
-              .roles = {"r1"}};
+  m.author = {
+      .id = "u1", .name = "alice", .display_name = "Alice", .is_bot = false, .roles = {"r1"}};
   m.content = "earlier message";
   m.created_at = 1764300000.5;
   m.attachments.push_back({"a1", "x.png", "https://x/a1", "image/png", 12});
@@ -83,8 +85,8 @@ TEST(RpcReply, OneLevelDeeperThanAnEnvelope) {
   ASSERT_TRUE(decoded.ok()) << decoded.reason;
   EXPECT_TRUE(decodeFetchMessagesResult(decoded.value->result, LimitsConfig{}).ok());
   m.extra = jsonToMsgpack(R"({"n": )" + std::string(14, '[') + std::string(14, ']') + "}");
-  const RpcReply deeper{.rpc_id = "r", .ok = true, .result = encodeFetchMessagesResult({m}),
-                        .error = ""};
+  const RpcReply deeper{
+      .rpc_id = "r", .ok = true, .result = encodeFetchMessagesResult({m}), .error = ""};
   EXPECT_EQ(reasonOf(decodeRpcReply(encodeRpcReply(deeper), LimitsConfig{})), "too_deep");
 }
 
@@ -99,8 +101,7 @@ TEST(FetchMessagesResult, Reasons) {
   EXPECT_EQ(reason("0.content", "7"), "wrong_type:result.0.content");
   EXPECT_EQ(reason("1.attachments.0.size", "-2"), "invalid_value:result.1.attachments.0.size");
   EXPECT_EQ(reason("0", "[]"), "wrong_type:result.0");
-  EXPECT_EQ(reasonOf(decodeFetchMessagesResult(jsonToMsgpack("{}"), limits)),
-            "wrong_type:result");
+  EXPECT_EQ(reasonOf(decodeFetchMessagesResult(jsonToMsgpack("{}"), limits)), "wrong_type:result");
   EXPECT_EQ(reasonOf(decodeFetchMessagesResult(jsonToMsgpack("[]"), limits)), "ok");
   std::vector<IncomingMessage> many(101, sampleMessage("m"));
   EXPECT_EQ(reasonOf(decodeFetchMessagesResult(encodeFetchMessagesResult(many), limits)),
@@ -110,7 +111,10 @@ TEST(FetchMessagesResult, Reasons) {
 }
 
 TEST(GetUserResult, RoundTripsAndReasons) {
-  const RpcUser user{.id = "u1", .name = "alice", .display_name = "Alice", .roles = {"r1", "r2"},
+  const RpcUser user{.id = "u1",
+                     .name = "alice",
+                     .display_name = "Alice",
+                     .roles = {"r1", "r2"},
                      .joined_at = 1600000000.5};
   const auto decoded = decodeGetUserResult(encodeGetUserResult(user), LimitsConfig{});
   ASSERT_TRUE(decoded.ok()) << decoded.reason;
@@ -123,8 +127,7 @@ TEST(GetUserResult, RoundTripsAndReasons) {
   EXPECT_EQ(reason(R"({"id": "u", "name": "n", "joined_at": 1600000000})"), "ok");
   EXPECT_EQ(reason(R"({"name": "n"})"), "missing_field:result.id");
   EXPECT_EQ(reason(R"({"id": "u", "name": "n", "roles": [1]})"), "wrong_type:result.roles.0");
-  EXPECT_EQ(reason(R"({"id": "u", "name": "n", "joined_at": "x"})"),
-            "wrong_type:result.joined_at");
+  EXPECT_EQ(reason(R"({"id": "u", "name": "n", "joined_at": "x"})"), "wrong_type:result.joined_at");
   EXPECT_EQ(reason(R"(["u"])"), "wrong_type:result");
 }
 
