@@ -78,42 +78,46 @@ class FieldReader {
   bool failWith(std::string_view reason);
 
   // A required map at `at`: the value offsets of `names` go to `slots` (same length).
-  bool map(size_t at, const FieldPath& path, std::span<const std::string_view> names,
-           std::span<size_t> slots);
+  [[nodiscard]] bool map(size_t at, const FieldPath& path, std::span<const std::string_view> names,
+                         std::span<size_t> slots);
   // An optional map that may also be nil: `*present` says whether there was one.
-  bool optMap(size_t at, const FieldPath& path, std::span<const std::string_view> names,
-              std::span<size_t> slots, bool* present);
+  [[nodiscard]] bool optMap(size_t at, const FieldPath& path,
+                            std::span<const std::string_view> names, std::span<size_t> slots,
+                            bool* present);
   // An array at `at` (required): its length, and the offset of its first element.
-  bool array(size_t at, const FieldPath& path, uint32_t* count, size_t* first);
+  [[nodiscard]] bool array(size_t at, const FieldPath& path, uint32_t* count, size_t* first);
   // The offset just past the value at `at`.
-  bool end(size_t at, size_t* after);
+  [[nodiscard]] bool end(size_t at, size_t* after);
   // A required array of at most `max` elements (else too_large:<path>), each read by
   // `read(*this, offset, element_path, T*)`.
   template <typename T, typename ReadElement>
-  bool arrayOf(size_t at, const FieldPath& path, uint32_t max, std::vector<T>* out,
-               ReadElement read);
+  [[nodiscard]] bool arrayOf(size_t at, const FieldPath& path, uint32_t max, std::vector<T>* out,
+                             ReadElement read);
 
   // A required str, at most `max_bytes` long (else too_large), valid UTF-8.
-  bool strView(size_t at, const FieldPath& path, std::string_view* out,
-               uint32_t max_bytes = UINT32_MAX);
-  bool str(size_t at, const FieldPath& path, std::string* out, uint32_t max_bytes = UINT32_MAX);
+  [[nodiscard]] bool strView(size_t at, const FieldPath& path, std::string_view* out,
+                             uint32_t max_bytes = UINT32_MAX);
+  [[nodiscard]] bool str(size_t at, const FieldPath& path, std::string* out,
+                         uint32_t max_bytes = UINT32_MAX);
   // An optional str (absent, or nil when allowed, gives nullopt).
-  bool optStr(size_t at, const FieldPath& path, Nil nil, std::optional<std::string>* out,
-              uint32_t max_bytes = UINT32_MAX);
+  [[nodiscard]] bool optStr(size_t at, const FieldPath& path, Nil nil,
+                            std::optional<std::string>* out, uint32_t max_bytes = UINT32_MAX);
   // An optional array of str (absent leaves `out` empty).
-  bool strArray(size_t at, const FieldPath& path, std::vector<std::string>* out);
+  [[nodiscard]] bool strArray(size_t at, const FieldPath& path, std::vector<std::string>* out);
 
-  bool boolean(size_t at, const FieldPath& path, bool* out);
-  bool optBoolean(size_t at, const FieldPath& path, bool* out);  // absent: `out` unchanged
+  [[nodiscard]] bool boolean(size_t at, const FieldPath& path, bool* out);
+  [[nodiscard]] bool optBoolean(size_t at, const FieldPath& path,
+                                bool* out);  // absent: `out` unchanged
   // The version key: an int (missing_field / wrong_type) equal to 1 (else unsupported_version).
-  bool version(size_t at, const FieldPath& path, int64_t* out);
-  bool unsignedInteger(size_t at, const FieldPath& path, uint64_t* out);  // < 0: invalid_value
+  [[nodiscard]] bool version(size_t at, const FieldPath& path, int64_t* out);
+  [[nodiscard]] bool unsignedInteger(size_t at, const FieldPath& path,
+                                     uint64_t* out);  // < 0: invalid_value
   // A time: float64 (or any int, or float32), finite.
-  bool time(size_t at, const FieldPath& path, double* out);
-  bool optTime(size_t at, const FieldPath& path, Nil nil, std::optional<double>* out);
+  [[nodiscard]] bool time(size_t at, const FieldPath& path, double* out);
+  [[nodiscard]] bool optTime(size_t at, const FieldPath& path, Nil nil, std::optional<double>* out);
 
   // The bytes of the value at `at`, whole; it must be of `type`. Absent leaves `out` empty.
-  bool optRaw(size_t at, const FieldPath& path, mp::Type type, std::string* out);
+  [[nodiscard]] bool optRaw(size_t at, const FieldPath& path, mp::Type type, std::string* out);
 
  private:
   bool load(size_t at, mp::Item* item, size_t* after = nullptr);
