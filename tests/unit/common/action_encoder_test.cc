@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <memory>
 #include <msgpack.hpp>
 #include <set>
 #include <string>
@@ -277,11 +278,9 @@ std::set<std::string> luaExpected(const std::vector<Field>& fields) {
 
 class LuaInterop : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() { server_ = new RedisServer(); }
-  static void TearDownTestSuite() {
-    delete server_;
-    server_ = nullptr;
-  }
+  // One redis-server for the suite: the scripts keep no state between calls.
+  static void SetUpTestSuite() { server_ = std::make_unique<RedisServer>(); }
+  static void TearDownTestSuite() { server_.reset(); }
 
   // The error text of a script that fails ("" when it does not).
   std::string evalError(const std::string& script, const std::string& arg) {
@@ -303,10 +302,10 @@ class LuaInterop : public ::testing::Test {
     return out;
   }
 
-  static RedisServer* server_;
+  static std::unique_ptr<RedisServer> server_;
 };
 
-RedisServer* LuaInterop::server_ = nullptr;
+std::unique_ptr<RedisServer> LuaInterop::server_;
 
 TEST_F(LuaInterop, CmsgpackReadsEveryAction) {
   ASSERT_TRUE(server_->ok()) << server_->logText();
