@@ -14,17 +14,13 @@ constexpr uint32_t kCommonKeys = 7;
 void writeCommon(MsgpackWriter& w, std::string_view name, const ActionCommon& common,
                  uint32_t own_keys) {
   w.map(kCommonKeys + own_keys);
-  w.str("v");
-  w.integer(1);
+  w.intField("v", 1);
   w.field("action", name);
   w.field("action_id", common.action_id);
-  w.str("event_id");
-  w.optStr(common.event_id);
+  w.optField("event_id", common.event_id);
   w.field("worker", common.worker);
-  w.str("trace_id");
-  w.optStr(common.trace_id);
-  w.str("created_at");
-  w.float64(common.created_at);
+  w.optField("trace_id", common.trace_id);
+  w.floatField("created_at", common.created_at);
 }
 
 }  // namespace
@@ -48,12 +44,9 @@ std::string encodeAction(const SendMessage& a) {
   writeCommon(w, SendMessage::kName, a.common, 5);
   w.field("channel_id", a.channel_id);
   w.field("content", a.content);
-  w.str("reply_to_message_id");
-  w.optStr(a.reply_to_message_id);
-  w.str("part");
-  w.integer(a.part);
-  w.str("parts");
-  w.integer(a.parts);
+  w.optField("reply_to_message_id", a.reply_to_message_id);
+  w.intField("part", a.part);
+  w.intField("parts", a.parts);
   return w.take();
 }
 
@@ -74,8 +67,7 @@ std::string encodeAction(const SendFile& a) {
   w.field("content_type", a.content_type);
   w.str("data");
   w.bin(a.data);
-  w.str("content");
-  w.optStr(a.content);
+  w.optField("content", a.content);
   return w.take();
 }
 
@@ -115,8 +107,7 @@ std::string encodeAction(const RpcRequest& a) {
     w.raw(a.params);
   }
   w.field("reply_stream", a.reply_stream);
-  w.str("deadline");
-  w.float64(a.deadline);
+  w.floatField("deadline", a.deadline);
   return w.take();
 }
 
@@ -131,8 +122,7 @@ std::string fetchMessagesParams(std::string_view channel_id, uint32_t limit,
   w.field("channel_id", channel_id);
   w.str("limit");
   w.uinteger(std::min(limit, kMaxFetchMessages));
-  w.str("before");
-  w.optStr(before);
+  w.optField("before", before);
   return w.take();
 }
 
@@ -140,8 +130,7 @@ std::string getUserParams(std::string_view user_id, const std::optional<std::str
   MsgpackWriter w(64);
   w.map(2);
   w.field("user_id", user_id);
-  w.str("guild_id");
-  w.optStr(guild_id);
+  w.optField("guild_id", guild_id);
   return w.take();
 }
 

@@ -85,7 +85,7 @@ struct Envelope {
 
 // The keys every action carries besides `v` (always 1) and `action` (the struct's kName).
 struct ActionCommon {
-  std::string action_id;               // see lastingActionId / transientActionId
+  std::string action_id;                // see lastingActionId / transientActionId
   std::optional<std::string> event_id;  // nil for actions no event caused
   std::string worker;                   // producer's instance id
   std::optional<std::string> trace_id;
@@ -122,7 +122,7 @@ struct SendFile {
   std::string channel_id;
   std::string filename;
   std::string content_type;
-  std::string data;  // written as bin
+  std::string data;                    // written as bin
   std::optional<std::string> content;  // caption
 
   bool operator==(const SendFile&) const = default;

@@ -76,32 +76,19 @@ bool readEnvelope(FieldReader& r, Envelope* e) {
 }  // namespace
 
 DecodeResult decodeEnvelope(std::string_view payload, const LimitsConfig& limits) {
-  DecodeResult result;
-  const std::string_view structure = checkPayload(payload, limits.payload_bytes, limits.depth, TopLevel::kMap);
-  if (!structure.empty()) {
-    result.reason.assign(structure);
-    return result;
-  }
-  FieldReader reader(payload, limits);
-  if (!readEnvelope(reader, &result.value.emplace())) {
-    result.value.reset();
-    result.reason = std::move(reader.reason());
-  }
-  return result;
+  const PayloadRules rules{limits.payload_bytes, limits.depth, TopLevel::kMap};
+  return decodePayload<Envelope>(payload, limits, rules, readEnvelope);
 }
 
 std::string encodeEnvelope(const Envelope& e) {
   MsgpackWriter w(512 + e.message.content.size() + e.message.extra.size());
   w.map(kEnvelopeKeys);
-  w.str("v");
-  w.integer(e.v);
+  w.intField("v", e.v);
   w.field("type", e.type);
   w.field("event_id", e.event_id);
   w.field("platform", e.platform);
-  w.str("sent_at");
-  w.float64(e.sent_at);
-  w.str("trace_id");
-  w.optStr(e.trace_id);
+  w.floatField("sent_at", e.sent_at);
+  w.optField("trace_id", e.trace_id);
   w.str("message");
   writeIncomingMessage(w, e.message);
   return w.take();

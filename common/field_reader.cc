@@ -10,12 +10,11 @@
 
 namespace sg {
 
-std::string_view checkPayload(std::string_view payload, uint64_t max_bytes, uint32_t max_depth,
-                              TopLevel top) {
-  if (payload.size() > max_bytes) return reason::kTooLargePayload;
-  const mp::ScanStatus status = mp::scan(payload, max_depth);
+std::string_view checkPayload(std::string_view payload, const PayloadRules& rules) {
+  if (payload.size() > rules.max_bytes) return reason::kTooLargePayload;
+  const mp::ScanStatus status = mp::scan(payload, rules.max_depth);
   if (status == mp::ScanStatus::kMalformed) return reason::kMalformedMsgpack;
-  if (top == TopLevel::kMap) {
+  if (rules.top == TopLevel::kMap) {
     mp::Reader reader(payload);
     mp::Item item;
     if (!reader.read(&item)) return reason::kMalformedMsgpack;
@@ -68,7 +67,7 @@ bool FieldReader::end(size_t at, size_t* after) {
   return true;
 }
 
-bool FieldReader::collect(mp::Reader& reader, uint32_t pairs,
+bool FieldReader::collect(mp::Reader reader, uint32_t pairs,
                           std::span<const std::string_view> names, std::span<size_t> slots) {
   std::fill(slots.begin(), slots.end(), kAbsent);
   mp::Item key;
@@ -82,7 +81,10 @@ bool FieldReader::collect(mp::Reader& reader, uint32_t pairs,
       reader = mp::Reader(data_, key_at);  // a container key: skip it whole
       if (!reader.skip()) return failWith(reason::kMalformedMsgpack);
     }
-    if (!reader.skip()) return failWith(reason::kMalformedMsgpack);  // the value
+    // Skip the value to reach the next key. After the last pair there is none: the scan already
+    // vouched for the rest, and the caller does not need the end (it saves a pass over
+    // `message`, usually the envelope's last key).
+    if (pair + 1 < pairs && !reader.skip()) return failWith(reason::kMalformedMsgpack);
   }
   return true;
 }
@@ -140,8 +142,8 @@ bool FieldReader::str(size_t at, const FieldPath& path, std::string* out, uint32
   return true;
 }
 
-bool FieldReader::optStr(size_t at, const FieldPath& path, Nil nil,
-                         std::optional<std::string>* out, uint32_t max_bytes) {
+bool FieldReader::optStr(size_t at, const FieldPath& path, Nil nil, std::optional<std::string>* out,
+                         uint32_t max_bytes) {
   out->reset();
   if (at == kAbsent) return true;
   mp::Item item;

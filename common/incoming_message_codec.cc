@@ -10,24 +10,37 @@ namespace sg {
 namespace {
 
 enum MessageKey {
-  kId, kChannelId, kGuildId, kThreadId, kAuthor, kContent, kCreatedAt, kIsDm, kMentionsBot,
-  kMentions, kBotUserId, kReplyTo, kAttachments, kExtra, kMessageKeys
+  kId,
+  kChannelId,
+  kGuildId,
+  kThreadId,
+  kAuthor,
+  kContent,
+  kCreatedAt,
+  kIsDm,
+  kMentionsBot,
+  kMentions,
+  kBotUserId,
+  kReplyTo,
+  kAttachments,
+  kExtra,
+  kMessageKeys
 };
 constexpr std::array<std::string_view, kMessageKeys> kMessageNames = {
-    "id", "channel_id", "guild_id", "thread_id", "author", "content", "created_at", "is_dm",
-    "mentions_bot", "mentions", "bot_user_id", "reply_to", "attachments", "extra"};
+    "id",    "channel_id",   "guild_id", "thread_id",   "author",   "content",     "created_at",
+    "is_dm", "mentions_bot", "mentions", "bot_user_id", "reply_to", "attachments", "extra"};
 
 enum AuthorKey { kAuthorId, kAuthorName, kDisplayName, kAuthorIsBot, kRoles, kAuthorKeys };
-constexpr std::array<std::string_view, kAuthorKeys> kAuthorNames = {
-    "id", "name", "display_name", "is_bot", "roles"};
+constexpr std::array<std::string_view, kAuthorKeys> kAuthorNames = {"id", "name", "display_name",
+                                                                    "is_bot", "roles"};
 
 enum ReplyKey { kReplyMessageId, kReplyAuthorId, kReplyContent, kReplyIsBot, kReplyKeys };
-constexpr std::array<std::string_view, kReplyKeys> kReplyNames = {
-    "message_id", "author_id", "content", "is_bot"};
+constexpr std::array<std::string_view, kReplyKeys> kReplyNames = {"message_id", "author_id",
+                                                                  "content", "is_bot"};
 
 enum AttachmentKey { kAttId, kAttFilename, kAttUrl, kAttContentType, kAttSize, kAttachmentKeys };
-constexpr std::array<std::string_view, kAttachmentKeys> kAttachmentNames = {
-    "id", "filename", "url", "content_type", "size"};
+constexpr std::array<std::string_view, kAttachmentKeys> kAttachmentNames = {"id", "filename", "url",
+                                                                            "content_type", "size"};
 
 bool readAuthor(FieldReader& r, size_t at, const FieldPath& path, Author* author) {
   std::array<size_t, kAuthorKeys> s;
@@ -72,41 +85,25 @@ bool readAttachments(FieldReader& r, size_t at, const FieldPath& path,
                      std::vector<Attachment>* attachments) {
   attachments->clear();
   if (at == kAbsent) return true;
-  uint32_t count;
-  size_t element;
-  if (!r.array(at, path, &count, &element)) return false;
-  if (count > r.limits().attachments) return r.fail(reason::kTooLarge, path);
-  attachments->resize(count);
-  for (uint32_t i = 0; i < count; ++i) {
-    if (!readAttachment(r, element, path.index(i), &(*attachments)[i])) return false;
-    if (!r.end(element, &element)) return false;
-  }
-  return true;
+  return r.arrayOf(at, path, r.limits().attachments, attachments, readAttachment);
 }
 
 void writeAuthor(MsgpackWriter& w, const Author& author) {
   w.map(5);
   w.field("id", author.id);
   w.field("name", author.name);
-  w.str("display_name");
-  w.optStr(author.display_name);
-  w.str("is_bot");
-  w.boolean(author.is_bot);
-  w.str("roles");
-  w.array(static_cast<uint32_t>(author.roles.size()));
-  for (const std::string& role : author.roles) w.str(role);
+  w.optField("display_name", author.display_name);
+  w.boolField("is_bot", author.is_bot);
+  w.strArrayField("roles", author.roles);
 }
 
 void writeReplyTo(MsgpackWriter& w, const std::optional<ReplyRef>& reply_to) {
   if (!reply_to) return w.nil();
   w.map(4);
   w.field("message_id", reply_to->message_id);
-  w.str("author_id");
-  w.optStr(reply_to->author_id);
-  w.str("content");
-  w.optStr(reply_to->content);
-  w.str("is_bot");
-  w.boolean(reply_to->is_bot);
+  w.optField("author_id", reply_to->author_id);
+  w.optField("content", reply_to->content);
+  w.boolField("is_bot", reply_to->is_bot);
 }
 
 void writeAttachment(MsgpackWriter& w, const Attachment& attachment) {
@@ -114,8 +111,7 @@ void writeAttachment(MsgpackWriter& w, const Attachment& attachment) {
   w.field("id", attachment.id);
   w.field("filename", attachment.filename);
   w.field("url", attachment.url);
-  w.str("content_type");
-  w.optStr(attachment.content_type);
+  w.optField("content_type", attachment.content_type);
   w.str("size");
   w.uinteger(attachment.size);
 }
@@ -126,8 +122,7 @@ bool readIncomingMessage(FieldReader& r, size_t at, const FieldPath& path, Incom
   std::array<size_t, kMessageKeys> s;
   if (!r.map(at, path, kMessageNames, s)) return false;
   auto key = [&](MessageKey k) { return path.key(kMessageNames[k]); };
-  return r.str(s[kId], key(kId), &m->id) &&
-         r.str(s[kChannelId], key(kChannelId), &m->channel_id) &&
+  return r.str(s[kId], key(kId), &m->id) && r.str(s[kChannelId], key(kChannelId), &m->channel_id) &&
          r.optStr(s[kGuildId], key(kGuildId), Nil::kAllowed, &m->guild_id) &&
          r.optStr(s[kThreadId], key(kThreadId), Nil::kAllowed, &m->thread_id) &&
          readAuthor(r, s[kAuthor], key(kAuthor), &m->author) &&
@@ -148,22 +143,15 @@ void writeIncomingMessage(MsgpackWriter& w, const IncomingMessage& m) {
   w.map(12 + (has_bot_user_id ? 1 : 0) + (has_extra ? 1 : 0));
   w.field("id", m.id);
   w.field("channel_id", m.channel_id);
-  w.str("guild_id");
-  w.optStr(m.guild_id);
-  w.str("thread_id");
-  w.optStr(m.thread_id);
+  w.optField("guild_id", m.guild_id);
+  w.optField("thread_id", m.thread_id);
   w.str("author");
   writeAuthor(w, m.author);
   w.field("content", m.content);
-  w.str("created_at");
-  w.float64(m.created_at);
-  w.str("is_dm");
-  w.boolean(m.is_dm);
-  w.str("mentions_bot");
-  w.boolean(m.mentions_bot);
-  w.str("mentions");
-  w.array(static_cast<uint32_t>(m.mentions.size()));
-  for (const std::string& mention : m.mentions) w.str(mention);
+  w.floatField("created_at", m.created_at);
+  w.boolField("is_dm", m.is_dm);
+  w.boolField("mentions_bot", m.mentions_bot);
+  w.strArrayField("mentions", m.mentions);
   if (has_bot_user_id) w.field("bot_user_id", *m.bot_user_id);
   w.str("reply_to");
   writeReplyTo(w, m.reply_to);

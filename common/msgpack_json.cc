@@ -22,11 +22,21 @@ void appendHex(std::string_view bytes, std::string* out) {
 
 void appendEscapedChar(unsigned char c, std::string* out) {
   switch (c) {
-    case '"': out->append("\\\""); return;
-    case '\\': out->append("\\\\"); return;
-    case '\n': out->append("\\n"); return;
-    case '\r': out->append("\\r"); return;
-    case '\t': out->append("\\t"); return;
+    case '"':
+      out->append("\\\"");
+      return;
+    case '\\':
+      out->append("\\\\");
+      return;
+    case '\n':
+      out->append("\\n");
+      return;
+    case '\r':
+      out->append("\\r");
+      return;
+    case '\t':
+      out->append("\\t");
+      return;
     default:
       if (c < 0x20) {
         out->append("\\u00");
@@ -42,6 +52,14 @@ void appendString(std::string_view text, std::string* out) {
   out->push_back('"');
   size_t pos = 0;
   while (pos < text.size()) {
+    size_t plain = pos;  // a run that needs no escaping is copied at once
+    while (plain < text.size() && text[plain] >= 0x20 && text[plain] < 0x7f && text[plain] != '"' &&
+           text[plain] != '\\') {
+      ++plain;
+    }
+    out->append(text.substr(pos, plain - pos));
+    pos = plain;
+    if (pos == text.size()) break;
     const size_t length = utf8CharLength(text, pos);
     if (length == 0) {
       out->append("\xef\xbf\xbd");  // U+FFFD for each byte that is not part of a character
@@ -65,8 +83,12 @@ void appendNumber(Number value, std::string* out) {
 
 void appendScalar(const mp::Item& item, std::string* out) {
   switch (item.type) {
-    case mp::Type::kNil: out->append("null"); return;
-    case mp::Type::kBool: out->append(item.boolean ? "true" : "false"); return;
+    case mp::Type::kNil:
+      out->append("null");
+      return;
+    case mp::Type::kBool:
+      out->append(item.boolean ? "true" : "false");
+      return;
     case mp::Type::kInt:
       if (item.negative) return appendNumber(item.i, out);
       return appendNumber(item.u, out);
@@ -74,7 +96,8 @@ void appendScalar(const mp::Item& item, std::string* out) {
       if (std::isfinite(item.f)) return appendNumber(item.f, out);
       out->append("null");
       return;
-    case mp::Type::kStr: return appendString(item.bytes, out);
+    case mp::Type::kStr:
+      return appendString(item.bytes, out);
     case mp::Type::kBin:
       out->append("{\"$bin\":\"");
       appendHex(item.bytes, out);
@@ -88,7 +111,8 @@ void appendScalar(const mp::Item& item, std::string* out) {
       out->append("\"}");
       return;
     case mp::Type::kArray:
-    case mp::Type::kMap: return;  // containers are rendered by appendValue
+    case mp::Type::kMap:
+      return;  // containers are rendered by appendValue
   }
 }
 

@@ -88,18 +88,26 @@ bool Reader::readOther(uint8_t marker, Item* item) {
   uint64_t count;
   const uint8_t* bytes;
   switch (marker) {
-    case 0xc0: item->type = Type::kNil; return true;
+    case 0xc0:
+      item->type = Type::kNil;
+      return true;
     case 0xc2:
     case 0xc3:
       item->type = Type::kBool;
       item->boolean = marker == 0xc3;
       return true;
-    case 0xc4: return readSized(Type::kBin, 1, item);
-    case 0xc5: return readSized(Type::kBin, 2, item);
-    case 0xc6: return readSized(Type::kBin, 4, item);
-    case 0xc7: return readExt(1, 0, item);
-    case 0xc8: return readExt(2, 0, item);
-    case 0xc9: return readExt(4, 0, item);
+    case 0xc4:
+      return readSized(Type::kBin, 1, item);
+    case 0xc5:
+      return readSized(Type::kBin, 2, item);
+    case 0xc6:
+      return readSized(Type::kBin, 4, item);
+    case 0xc7:
+      return readExt(1, 0, item);
+    case 0xc8:
+      return readExt(2, 0, item);
+    case 0xc9:
+      return readExt(4, 0, item);
     case 0xca: {
       if (!take(4, &bytes)) return false;
       const auto raw = static_cast<uint32_t>(loadBigEndian(bytes, 4));
@@ -116,14 +124,22 @@ bool Reader::readOther(uint8_t marker, Item* item) {
       item->type = Type::kFloat;
       return true;
     }
-    case 0xd4: return readExt(0, 1, item);
-    case 0xd5: return readExt(0, 2, item);
-    case 0xd6: return readExt(0, 4, item);
-    case 0xd7: return readExt(0, 8, item);
-    case 0xd8: return readExt(0, 16, item);
-    case 0xd9: return readSized(Type::kStr, 1, item);
-    case 0xda: return readSized(Type::kStr, 2, item);
-    case 0xdb: return readSized(Type::kStr, 4, item);
+    case 0xd4:
+      return readExt(0, 1, item);
+    case 0xd5:
+      return readExt(0, 2, item);
+    case 0xd6:
+      return readExt(0, 4, item);
+    case 0xd7:
+      return readExt(0, 8, item);
+    case 0xd8:
+      return readExt(0, 16, item);
+    case 0xd9:
+      return readSized(Type::kStr, 1, item);
+    case 0xda:
+      return readSized(Type::kStr, 2, item);
+    case 0xdb:
+      return readSized(Type::kStr, 4, item);
     case 0xdc:
     case 0xdd:
       if (!readCount(marker == 0xdc ? 2 : 4, &count)) return false;
@@ -142,14 +158,7 @@ bool Reader::readOther(uint8_t marker, Item* item) {
   }
 }
 
-bool Reader::read(Item* item) {
-  const uint8_t* marker_byte;
-  if (!take(1, &marker_byte)) return false;
-  const uint8_t marker = *marker_byte;
-  if (marker <= 0x7f) {
-    setUnsigned(marker, item);
-    return true;
-  }
+bool Reader::readSlow(uint8_t marker, Item* item) {
   if (marker >= 0xe0) {
     setSigned(static_cast<int8_t>(marker), item);
     return true;
@@ -164,15 +173,34 @@ bool Reader::read(Item* item) {
     item->count = marker & 0x0f;
     return true;
   }
-  if (marker <= 0xbf) {
-    const uint8_t* bytes;
-    const size_t length = marker & 0x1f;
-    if (!take(length, &bytes)) return false;
-    item->type = Type::kStr;
-    item->bytes = std::string_view(reinterpret_cast<const char*>(bytes), length);
-    return true;
-  }
   return readOther(marker, item);
+}
+
+// Skips the values whose whole header is one byte (fixint, nil, bool, fixstr and fixed
+// containers, which are most of a bus message) without building an Item. Returns false at the
+// first other marker, leaving it unread; `*count` tracks the values still to skip.
+inline bool Reader::skipCompact(uint64_t* count) {
+  const auto* bytes = reinterpret_cast<const uint8_t*>(data_.data());
+  while (*count > 0 && pos_ < data_.size()) {
+    const uint8_t marker = bytes[pos_];
+    if (marker <= 0x7f || marker >= 0xe0 || marker == 0xc0 || marker == 0xc2 || marker == 0xc3) {
+      ++pos_;
+    } else if ((marker & 0xe0) == 0xa0) {
+      const size_t length = marker & 0x1f;
+      if (data_.size() - pos_ - 1 < length) return false;
+      pos_ += 1 + length;
+    } else if ((marker & 0xf0) == 0x80) {
+      ++pos_;
+      *count += 2 * uint64_t{marker & 0x0fu};
+    } else if ((marker & 0xf0) == 0x90) {
+      ++pos_;
+      *count += marker & 0x0fu;
+    } else {
+      return false;
+    }
+    --*count;
+  }
+  return true;
 }
 
 bool Reader::skipValues(uint64_t count) {
@@ -180,6 +208,7 @@ bool Reader::skipValues(uint64_t count) {
   // however large the declared counts.
   Item item;
   while (count > 0) {
+    if (skipCompact(&count) && count == 0) break;
     if (!read(&item)) return false;
     --count;
     if (item.type == Type::kArray) count += item.count;

@@ -38,7 +38,27 @@ class Reader {
 
   // Reads one header (for containers only the header). False when the input is cut short or
   // the byte is never used (0xc1); the position is then unspecified.
-  [[nodiscard]] bool read(Item* item);
+  [[nodiscard]] bool read(Item* item) {
+    // Inline: positive fixint and fixstr, the most frequent headers; the rest out of line.
+    if (pos_ >= data_.size()) return false;
+    const auto marker = static_cast<uint8_t>(data_[pos_++]);
+    if (marker <= 0x7f) {
+      item->type = Type::kInt;
+      item->negative = false;
+      item->u = marker;
+      item->i = marker;
+      return true;
+    }
+    if ((marker & 0xe0) == 0xa0) {
+      const size_t length = marker & 0x1f;
+      if (data_.size() - pos_ < length) return false;
+      item->type = Type::kStr;
+      item->bytes = data_.substr(pos_, length);
+      pos_ += length;
+      return true;
+    }
+    return readSlow(marker, item);
+  }
   // Skips one complete value, containers with everything inside them.
   [[nodiscard]] bool skip() { return skipValues(1); }
   // Skips `count` complete values. Iterative: the work is bounded by the input length.
@@ -55,6 +75,8 @@ class Reader {
   bool readExt(size_t length_width, size_t fixed_length, Item* item);
   bool readInt(uint8_t marker, Item* item);
   bool readOther(uint8_t marker, Item* item);
+  bool readSlow(uint8_t marker, Item* item);
+  bool skipCompact(uint64_t* count);
 
   std::string_view data_;
   size_t pos_;

@@ -44,4 +44,30 @@ void MsgpackWriter::field(std::string_view key, std::string_view value) {
   str(value);
 }
 
+void MsgpackWriter::optField(std::string_view key, const std::optional<std::string>& value) {
+  str(key);
+  optStr(value);
+}
+
+void MsgpackWriter::boolField(std::string_view key, bool value) {
+  str(key);
+  boolean(value);
+}
+
+void MsgpackWriter::intField(std::string_view key, int64_t value) {
+  str(key);
+  integer(value);
+}
+
+void MsgpackWriter::floatField(std::string_view key, double value) {
+  str(key);
+  float64(value);
+}
+
+void MsgpackWriter::strArrayField(std::string_view key, const std::vector<std::string>& values) {
+  str(key);
+  array(static_cast<uint32_t>(values.size()));
+  for (const std::string& value : values) str(value);
+}
+
 }  // namespace sg

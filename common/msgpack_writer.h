@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace sg {
 
@@ -34,8 +35,14 @@ class MsgpackWriter {
   void optStr(const std::optional<std::string>& value);
   // `encoded` is one complete MessagePack value, copied as it is (e.g. a kept `extra` map).
   void raw(std::string_view encoded) { out_.append(encoded); }
-  // The pair `key`: `value` of a map being written.
+  // One key/value pair of a map being written (distinct names: a string literal must never
+  // pick a bool overload).
   void field(std::string_view key, std::string_view value);
+  void optField(std::string_view key, const std::optional<std::string>& value);  // str or nil
+  void boolField(std::string_view key, bool value);
+  void intField(std::string_view key, int64_t value);
+  void floatField(std::string_view key, double value);
+  void strArrayField(std::string_view key, const std::vector<std::string>& values);
 
   const std::string& bytes() const { return out_; }
   std::string take() { return std::move(out_); }

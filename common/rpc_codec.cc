@@ -24,26 +24,9 @@ enum ChannelKey { kChannelId, kChannelName, kChannelTopic, kChannelKind, kChanne
 constexpr std::array<std::string_view, kChannelKeys> kChannelNames = {"id", "name", "topic",
                                                                       "kind"};
 
-uint64_t maxReplyBytes(const LimitsConfig& limits) {
-  return uint64_t{kMaxFetchMessages} * limits.payload_bytes;
-}
-
-// Runs the payload checks, then `read` on a fresh value; fills `result` either way.
-template <typename T, typename Read>
-Decoded<T> decodeWith(std::string_view payload, const LimitsConfig& limits, uint32_t max_depth,
-                      TopLevel top, Read read) {
-  Decoded<T> result;
-  const std::string_view problem = checkPayload(payload, maxReplyBytes(limits), max_depth, top);
-  if (!problem.empty()) {
-    result.reason.assign(problem);
-    return result;
-  }
-  FieldReader reader(payload, limits);
-  if (!read(reader, &result.value.emplace())) {
-    result.value.reset();
-    result.reason = std::move(reader.reason());
-  }
-  return result;
+// The checks of a reply or a result: up to a full fetch of envelope-sized messages.
+PayloadRules rules(const LimitsConfig& limits, uint32_t max_depth, TopLevel top) {
+  return {uint64_t{kMaxFetchMessages} * limits.payload_bytes, max_depth, top};
 }
 
 bool readReply(FieldReader& r, RpcReply* reply) {
@@ -65,34 +48,26 @@ bool readReply(FieldReader& r, RpcReply* reply) {
 }
 
 bool readMessages(FieldReader& r, std::vector<IncomingMessage>* messages) {
-  const FieldPath path = FieldPath().key("result");
-  uint32_t count;
-  size_t element;
-  if (!r.array(0, path, &count, &element)) return false;
-  if (count > kMaxFetchMessages) return r.fail(reason::kTooLarge, path);
-  messages->resize(count);
-  for (uint32_t i = 0; i < count; ++i) {
-    if (!readIncomingMessage(r, element, path.index(i), &(*messages)[i])) return false;
-    if (!r.end(element, &element)) return false;
-  }
-  return true;
+  const FieldPath root;
+  return r.arrayOf(0, root.key("result"), kMaxFetchMessages, messages, readIncomingMessage);
 }
 
 bool readUser(FieldReader& r, RpcUser* user) {
-  const FieldPath path = FieldPath().key("result");
+  const FieldPath root;
+  const FieldPath path = root.key("result");
   std::array<size_t, kUserKeys> s;
   if (!r.map(0, path, kUserNames, s)) return false;
   auto key = [&](UserKey k) { return path.key(kUserNames[k]); };
   return r.str(s[kUserId], key(kUserId), &user->id) &&
          r.str(s[kUserName], key(kUserName), &user->name) &&
-         r.optStr(s[kUserDisplayName], key(kUserDisplayName), Nil::kAllowed,
-                  &user->display_name) &&
+         r.optStr(s[kUserDisplayName], key(kUserDisplayName), Nil::kAllowed, &user->display_name) &&
          r.strArray(s[kUserRoles], key(kUserRoles), &user->roles) &&
          r.optTime(s[kUserJoinedAt], key(kUserJoinedAt), Nil::kAllowed, &user->joined_at);
 }
 
 bool readChannel(FieldReader& r, RpcChannel* channel) {
-  const FieldPath path = FieldPath().key("result");
+  const FieldPath root;
+  const FieldPath path = root.key("result");
   std::array<size_t, kChannelKeys> s;
   if (!r.map(0, path, kChannelNames, s)) return false;
   auto key = [&](ChannelKey k) { return path.key(kChannelNames[k]); };
@@ -106,31 +81,32 @@ bool readChannel(FieldReader& r, RpcChannel* channel) {
 
 Decoded<RpcReply> decodeRpcReply(std::string_view payload, const LimitsConfig& limits) {
   const uint32_t max_depth = std::min(limits.depth, mp::kMaxScanDepth - 1) + 1;
-  return decodeWith<RpcReply>(payload, limits, max_depth, TopLevel::kMap, readReply);
+  return decodePayload<RpcReply>(payload, limits, rules(limits, max_depth, TopLevel::kMap),
+                                 readReply);
 }
 
 Decoded<std::vector<IncomingMessage>> decodeFetchMessagesResult(std::string_view result,
                                                                 const LimitsConfig& limits) {
-  return decodeWith<std::vector<IncomingMessage>>(result, limits, limits.depth, TopLevel::kAny,
-                                                  readMessages);
+  return decodePayload<std::vector<IncomingMessage>>(
+      result, limits, rules(limits, limits.depth, TopLevel::kAny), readMessages);
 }
 
 Decoded<RpcUser> decodeGetUserResult(std::string_view result, const LimitsConfig& limits) {
-  return decodeWith<RpcUser>(result, limits, limits.depth, TopLevel::kAny, readUser);
+  return decodePayload<RpcUser>(result, limits, rules(limits, limits.depth, TopLevel::kAny),
+                                readUser);
 }
 
 Decoded<RpcChannel> decodeGetChannelResult(std::string_view result, const LimitsConfig& limits) {
-  return decodeWith<RpcChannel>(result, limits, limits.depth, TopLevel::kAny, readChannel);
+  return decodePayload<RpcChannel>(result, limits, rules(limits, limits.depth, TopLevel::kAny),
+                                   readChannel);
 }
 
 std::string encodeRpcReply(const RpcReply& reply) {
   MsgpackWriter w(64 + reply.result.size() + reply.error.size());
   w.map(4);
-  w.str("v");
-  w.integer(1);
+  w.intField("v", 1);
   w.field("rpc_id", reply.rpc_id);
-  w.str("ok");
-  w.boolean(reply.ok);
+  w.boolField("ok", reply.ok);
   if (!reply.ok) {
     w.field("error", reply.error);
   } else if (reply.result.empty()) {
@@ -155,11 +131,8 @@ std::string encodeGetUserResult(const RpcUser& user) {
   w.map(5);
   w.field("id", user.id);
   w.field("name", user.name);
-  w.str("display_name");
-  w.optStr(user.display_name);
-  w.str("roles");
-  w.array(static_cast<uint32_t>(user.roles.size()));
-  for (const std::string& role : user.roles) w.str(role);
+  w.optField("display_name", user.display_name);
+  w.strArrayField("roles", user.roles);
   w.str("joined_at");
   if (user.joined_at) {
     w.float64(*user.joined_at);
@@ -173,10 +146,8 @@ std::string encodeGetChannelResult(const RpcChannel& channel) {
   MsgpackWriter w;
   w.map(4);
   w.field("id", channel.id);
-  w.str("name");
-  w.optStr(channel.name);
-  w.str("topic");
-  w.optStr(channel.topic);
+  w.optField("name", channel.name);
+  w.optField("topic", channel.topic);
   w.field("kind", channel.kind);
   return w.take();
 }

@@ -54,6 +54,10 @@ bool isValidUtf8(std::string_view text) {
         continue;
       }
     }
+    if (static_cast<unsigned char>(text[pos]) < 0x80) {
+      ++pos;
+      continue;
+    }
     const size_t length = utf8CharLength(text, pos);
     if (length == 0) return false;
     pos += length;

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Runs the envelope decoder's libFuzzer target for a bounded time, seeded with the codec
-# vectors. Usage: scripts/fuzz.sh BUILD_DIR SECONDS. Exits non-zero on a finding.
+# vectors and a few RPC replies (tests/fuzz/seeds/), with the protocol's keys as a dictionary
+# (tests/fuzz/envelope.dict).
+# Usage: scripts/fuzz.sh BUILD_DIR SECONDS. Exits non-zero on a finding.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build-fuzz}
 seconds=${2:-60}
 corpus="$build/fuzz-corpus/envelope"
 mkdir -p "$corpus" "$build/fuzz-artifacts"
-cp -n tests/vectors/*.msgpack "$corpus/" 2>/dev/null || true
+cp -n tests/vectors/*.msgpack tests/fuzz/seeds/*.msgpack "$corpus/" 2>/dev/null || true
 "$build/tests/envelope_fuzz" "$corpus" -max_total_time="$seconds" -max_len=65536 \
-  -artifact_prefix="$build/fuzz-artifacts/" -print_final_stats=1 -jobs=1 -workers=1
+  -dict=tests/fuzz/envelope.dict -artifact_prefix="$build/fuzz-artifacts/" -print_final_stats=1 -jobs=1 -workers=1

@@ -103,7 +103,8 @@ std::string editedMsgpack(std::string_view json_text, std::string_view path,
   parts.pop_back();
   cJSON* parent = json.get();
   for (const std::string& part : parts) parent = parent ? child(parent, part) : nullptr;
-  if (parent == nullptr) throw std::invalid_argument("no such path in a test: " + std::string(path));
+  if (parent == nullptr)
+    throw std::invalid_argument("no such path in a test: " + std::string(path));
   cJSON* replacement = value ? cJSON_ParseWithLength(value->data(), value->size()) : nullptr;
   if (value && replacement == nullptr) throw std::invalid_argument("bad JSON value in a test");
   if (cJSON_IsArray(parent)) {

@@ -65,7 +65,8 @@ TEST(EnvelopeDecoder, DecodesEveryField) {
   ASSERT_EQ(m.attachments.size(), 2u);
   EXPECT_EQ(m.attachments[0].content_type, "image/png");
   EXPECT_EQ(m.attachments[1].content_type, std::nullopt);
-  EXPECT_EQ(m.extra, jsonToMsgpack(R"({"nonce": "n", "deep": {"list": [1, 2.5, {"$bin": "ff00"}]}})"));
+  EXPECT_EQ(m.extra,
+            jsonToMsgpack(R"({"nonce": "n", "deep": {"list": [1, 2.5, {"$bin": "ff00"}]}})"));
 }
 
 struct EditCase {
@@ -261,7 +262,9 @@ const EditCase kInvalidUtf8[] = {
 };
 INSTANTIATE_TEST_SUITE_P(InvalidUtf8, EnvelopeEdits, ::testing::ValuesIn(kInvalidUtf8));
 
-std::string jsonString(std::string_view text) { return "\"" + std::string(text) + "\""; }
+std::string jsonString(std::string_view text) {
+  return "\"" + std::string(text) + "\"";
+}
 
 TEST(EnvelopeDecoder, ContentLimitAtTheBoundary) {
   EXPECT_EQ(reasonOf(edited("message.content", jsonString(std::string(16384, 'x')))), "ok");
@@ -402,7 +405,7 @@ TEST(EnvelopeDecoder, NumbersOfEveryWidth) {
   };
   EXPECT_EQ(sentAt(std::string("\xca\x3f\xc0\x00\x00", 5)).value->sent_at, 1.5);  // float32
   EXPECT_EQ(sentAt(std::string("\xcf\x00\x00\x00\x00\x69\x29\x8e\xe0", 9)).value->sent_at,
-            1764331232.0);  // uint64
+            1764331232.0);                                             // uint64
   EXPECT_EQ(sentAt(std::string("\xd0\xff", 2)).value->sent_at, -1.0);  // int8
   EXPECT_EQ(sentAt(std::string("\xcb\x7f\xf8\x00\x00\x00\x00\x00\x00", 9)).reason,
             "invalid_value:sent_at");  // NaN
@@ -454,7 +457,8 @@ TEST(EnvelopeDecoder, EncodeEnvelopeRoundTrips) {
   e.message.created_at = 1764300000;
   e.message.is_dm = true;
   e.message.bot_user_id = "b9";
-  e.message.reply_to = ReplyRef{.message_id = "m8", .author_id = {}, .content = "x", .is_bot = false};
+  e.message.reply_to =
+      ReplyRef{.message_id = "m8", .author_id = {}, .content = "x", .is_bot = false};
   e.message.attachments.push_back({"a", "f.bin", "https://x/f", {}, 42});
   e.message.extra = jsonToMsgpack(R"({"k": [1, "two"]})");
   const DecodeResult result = decode(encodeEnvelope(e));
