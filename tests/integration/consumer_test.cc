@@ -139,6 +139,22 @@ TEST_F(ConsumerTest, KillNineLosesNothingAndPublishesNothingTwice) {
   expectOrderedAndSerial(actions, kChannels, kPerChannel);
 }
 
+TEST_F(ConsumerTest, BytesAndExtTypesInExtraKeepTheirChannelsOrder) {
+  startWorker("worker-extra", R"({"consumer": {"echo_delay_ms": 5}})");
+  // bin and ext values, which Redis's own cmsgpack refuses, inside message.extra.
+  static const char kExtra[] = "\x82\xa3" "raw" "\xc4\x02\x00\x01\xa3" "ext" "\xd4\x05\x07";
+  const std::string extra(kExtra, sizeof kExtra - 1);
+  for (int m = 0; m < 6; ++m) {
+    addInbound(*client_, makeEnvelope({.event_id = eventId(1, m),
+                                       .channel_id = "c1",
+                                       .extra = m % 2 == 0 ? extra : std::string()}));
+  }
+  ASSERT_TRUE(waitFor([&] { return countActions("send_message") == 6; }, 20000));
+  expectOrderedAndSerial(readOutbound(*client_), 1, 6);
+  EXPECT_EQ(client_->integer({"EXISTS", "sg:chq:!undecodable"}), 0);
+  EXPECT_EQ(workers_[0]->log().find("outside its channel's order"), std::string::npos);
+}
+
 TEST_F(ConsumerTest, RecoversFromRedisRestartedEmpty) {
   WorkerProcess& worker = startWorker("worker-restart");
   addInbound(*client_, makeEnvelope({.event_id = "ev-before"}));

@@ -35,6 +35,7 @@ std::string makeEnvelope(const EnvelopeSpec& spec) {
   message.created_at = envelope.sent_at;
   message.mentions_bot = spec.mentions_bot;
   message.bot_user_id = "999";
+  message.extra = spec.extra;
   return encodeEnvelope(envelope);
 }
 

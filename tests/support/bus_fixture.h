@@ -23,6 +23,7 @@ struct EnvelopeSpec {
   bool mentions_bot = true;
   bool author_is_bot = false;
   double sent_at = 0;  // 0: now
+  std::string extra;   // raw MessagePack map for message.extra ("": none)
 };
 
 // A valid v1 envelope (encoded with the product's encodeEnvelope).
