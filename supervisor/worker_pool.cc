@@ -175,22 +175,24 @@ std::unique_ptr<WorkerProcess> WorkerPool::take(const Place& place) {
 }
 
 void WorkerPool::onReady(WorkerProcess& worker) {
-  Place place = locate(worker);
-  if (place.role == Role::kIncoming) {
-    // Rolling restart: the replacement is up, so the old worker can go.
-    Slot& slot = *place.slot;
-    std::unique_ptr<WorkerProcess> old = std::move(slot.current);
-    slot.current = std::move(slot.incoming);
-    slot.sequence = ++spawn_sequence_;
-    ++counters_.rolling_replaced;
-    if (old) {
-      logger().info("{} replaced by {}", old->id(), slot.current->id());
-      retire(std::move(old));
-    }
-    if (rolling_slot_ == slot.id) rollingStep();
-  }
+  updateCrashLoop();
   if (callbacks_.onWorkerReady) callbacks_.onWorkerReady(worker);
+  Place place = locate(worker);  // after the callback, which may have rescaled the pool
+  if (place.role == Role::kIncoming) promote(*place.slot);
   healthChanged();
+}
+
+// Rolling restart: the slot's replacement is ready, so the old worker can go.
+void WorkerPool::promote(Slot& slot) {
+  std::unique_ptr<WorkerProcess> old = std::move(slot.current);
+  slot.current = std::move(slot.incoming);
+  slot.sequence = ++spawn_sequence_;
+  ++counters_.rolling_replaced;
+  if (old) {
+    logger().info("{} replaced by {}", old->id(), slot.current->id());
+    retire(std::move(old));
+  }
+  if (rolling_slot_ == slot.id) rollingStep();
 }
 
 void WorkerPool::onExit(WorkerProcess& worker, const WorkerExit& exit) {

@@ -148,6 +148,7 @@ class WorkerPool {
   void fillSlot(Slot& slot);
 
   void onReady(WorkerProcess& worker);
+  void promote(Slot& slot);
   void onExit(WorkerProcess& worker, const WorkerExit& exit);
   void countExit(const WorkerExit& exit);
   [[nodiscard]] bool recordFailure(const WorkerProcess& worker, const WorkerExit& exit);

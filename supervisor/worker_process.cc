@@ -80,7 +80,7 @@ WorkerExit classifyWorkerExit(const WorkerExitFacts& facts) {
   exit.hung = facts.hung;
   if (!facts.spawn_error.empty()) {
     exit.kind = WorkerExitKind::kCannotStart;
-    exit.reason = "cannot spawn: " + facts.spawn_error;
+    exit.reason = "cannot execute " + facts.spawn_error;
     return exit;
   }
   if (facts.signal != 0) return describeSignal(facts, std::move(exit));
@@ -141,7 +141,7 @@ void WorkerProcess::start(const cJSON& config_message) {
   started_at_ms_ = monoMs();
   int rc = spawn();
   if (rc != 0) {
-    std::string error = "cannot execute " + options_.executable + ": " + uv_strerror(rc);
+    std::string error = options_.executable + ": " + uv_strerror(rc);
     // Reported from the loop, as the contract says, not from inside start().
     deferred_.start(0, [this, error] { exited({.spawn_error = error}); });
     return;
@@ -309,7 +309,7 @@ void WorkerProcess::onPipeClosed(ControlPipe::CloseReason reason, const std::str
     case ControlPipe::CloseReason::kEof:
     case ControlPipe::CloseReason::kIoError:
       // It closed its end: it is on its way out. Give it the grace period to finish exiting.
-      logger().info("{} closed its control pipe ({})", id(), detail);
+      logger().debug("{} closed its control pipe ({})", id(), detail);
       armKill(options_.kill_grace_ms, false);
       return;
     case ControlPipe::CloseReason::kProtocolError:

@@ -10,7 +10,7 @@
 //   --abort-marker PATH     while hung, catch SIGABRT, note it in PATH and keep hanging
 //   --fault-budget PATH:N   apply the faults only to the first N starts (counted in PATH)
 //   --drain-delay-ms N      on drain, exit 0 after N ms (default 0)
-//   --ignore-drain          on drain, never exit
+//   --ignore-drain          on drain, never exit (a fault: subject to the budget)
 //   --orphan-marker PATH    when orphaned, write the reason to PATH before exiting
 // Exits with _exit(): a test double need not unwind, and LeakSanitizer must not judge it.
 #include <fcntl.h>
@@ -177,7 +177,7 @@ class FakeWorker {
   }
 
   void onDrain() {
-    if (!link_.sendDraining() || flags_.ignore_drain) return;
+    if (!link_.sendDraining() || (faulty_ && flags_.ignore_drain)) return;
     drain_timer_.start(flags_.drain_delay_ms, [this] {
       link_.sendStopped();
       _exit(0);
