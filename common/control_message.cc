@@ -8,9 +8,11 @@ namespace sg::control {
 namespace {
 
 constexpr std::pair<Type, std::string_view> kTypeNames[] = {
-    {Type::kConfig, "config"}, {Type::kDrain, "drain"},       {Type::kStop, "stop"},
-    {Type::kReopenLogs, "reopen_logs"}, {Type::kReady, "ready"}, {Type::kStats, "stats"},
-    {Type::kError, "error"},   {Type::kDraining, "draining"}, {Type::kStopped, "stopped"},
+    {Type::kConfig, "config"},   {Type::kDrain, "drain"},
+    {Type::kStop, "stop"},       {Type::kReopenLogs, "reopen_logs"},
+    {Type::kReady, "ready"},     {Type::kStats, "stats"},
+    {Type::kError, "error"},     {Type::kDraining, "draining"},
+    {Type::kStopped, "stopped"},
 };
 
 JsonPtr makeTyped(Type type) {
@@ -73,7 +75,9 @@ std::optional<Message> parseMessage(std::string_view payload, std::string* error
   return message;
 }
 
-JsonPtr makeConfig(JsonPtr config) { return makeWithObject(Type::kConfig, "config", std::move(config)); }
+JsonPtr makeConfig(JsonPtr config) {
+  return makeWithObject(Type::kConfig, "config", std::move(config));
+}
 
 JsonPtr makeDrain(uint32_t deadline_ms) {
   JsonPtr object = makeTyped(Type::kDrain);
@@ -81,10 +85,18 @@ JsonPtr makeDrain(uint32_t deadline_ms) {
   return object;
 }
 
-JsonPtr makeStop() { return makeTyped(Type::kStop); }
-JsonPtr makeReopenLogs() { return makeTyped(Type::kReopenLogs); }
-JsonPtr makeDraining() { return makeTyped(Type::kDraining); }
-JsonPtr makeStopped() { return makeTyped(Type::kStopped); }
+JsonPtr makeStop() {
+  return makeTyped(Type::kStop);
+}
+JsonPtr makeReopenLogs() {
+  return makeTyped(Type::kReopenLogs);
+}
+JsonPtr makeDraining() {
+  return makeTyped(Type::kDraining);
+}
+JsonPtr makeStopped() {
+  return makeTyped(Type::kStopped);
+}
 
 JsonPtr makeReady(const Ready& ready) {
   JsonPtr object = makeTyped(Type::kReady);
@@ -95,7 +107,9 @@ JsonPtr makeReady(const Ready& ready) {
   return object;
 }
 
-JsonPtr makeStats(JsonPtr stats) { return makeWithObject(Type::kStats, "stats", std::move(stats)); }
+JsonPtr makeStats(JsonPtr stats) {
+  return makeWithObject(Type::kStats, "stats", std::move(stats));
+}
 
 JsonPtr makeError(std::string_view message) {
   JsonPtr object = makeTyped(Type::kError);

@@ -14,7 +14,9 @@ constexpr size_t kHeaderBytes = 4;
 constexpr size_t kReadChunk = 64 * 1024;
 
 uint32_t readBigEndian32(const char* bytes) {
-  auto byte = [bytes](int i) { return static_cast<uint32_t>(static_cast<unsigned char>(bytes[i])); };
+  auto byte = [bytes](int i) {
+    return static_cast<uint32_t>(static_cast<unsigned char>(bytes[i]));
+  };
   return byte(0) << 24 | byte(1) << 16 | byte(2) << 8 | byte(3);
 }
 
@@ -83,9 +85,13 @@ ControlPipe::ControlPipe(uv_loop_t* loop, ControlPipeOptions options)
   pipe_.get()->data = this;
 }
 
-ControlPipe::~ControlPipe() { close(); }
+ControlPipe::~ControlPipe() {
+  close();
+}
 
-int ControlPipe::open(int fd) { return uv_pipe_open(pipe_.get(), fd); }
+int ControlPipe::open(int fd) {
+  return uv_pipe_open(pipe_.get(), fd);
+}
 
 int ControlPipe::start(MessageCallback on_message, CloseCallback on_close) {
   if (closed_ || started_) return UV_EINVAL;
@@ -126,7 +132,8 @@ bool ControlPipe::send(const cJSON& message) {
     writes_done_at_check_ = writes_done_;
     unsent_at_check_ = uv_stream_get_write_queue_size(stream);
     queued_since_check_ = 0;
-    stall_timer_.start(options_.write_stall_ms, [this] { checkProgress(); }, options_.write_stall_ms);
+    stall_timer_.start(
+        options_.write_stall_ms, [this] { checkProgress(); }, options_.write_stall_ms);
   } else {
     queued_since_check_ += bytes;
   }
@@ -145,10 +152,14 @@ void ControlPipe::close() {
 
 std::string_view ControlPipe::reasonName(CloseReason reason) {
   switch (reason) {
-    case CloseReason::kEof: return "eof";
-    case CloseReason::kProtocolError: return "protocol_error";
-    case CloseReason::kWriteStalled: return "write_stalled";
-    case CloseReason::kIoError: return "io_error";
+    case CloseReason::kEof:
+      return "eof";
+    case CloseReason::kProtocolError:
+      return "protocol_error";
+    case CloseReason::kWriteStalled:
+      return "write_stalled";
+    case CloseReason::kIoError:
+      return "io_error";
   }
   return "unknown";
 }

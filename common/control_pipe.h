@@ -28,7 +28,7 @@ namespace sg {
 struct ControlPipeOptions {
   size_t max_frame_bytes = 4 * 1024 * 1024;    // a larger frame (either way) is a protocol error
   size_t max_queued_bytes = 16 * 1024 * 1024;  // unsent bytes beyond this: the peer is not reading
-  uint32_t write_stall_ms = 30000;             // queued bytes with no progress this long: stalled (0: off)
+  uint32_t write_stall_ms = 30000;  // queued bytes with no progress this long: stalled (0: off)
 };
 
 // 4-byte big-endian length + payload.

@@ -31,6 +31,8 @@ inline std::string printJson(const cJSON& item) {
 }
 
 // A deep copy (cJSON trees have no shared nodes).
-inline JsonPtr copyJson(const cJSON& item) { return JsonPtr(cJSON_Duplicate(&item, true)); }
+inline JsonPtr copyJson(const cJSON& item) {
+  return JsonPtr(cJSON_Duplicate(&item, true));
+}
 
 }  // namespace sg

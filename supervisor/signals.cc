@@ -10,8 +10,8 @@ namespace sg {
 namespace {
 
 constexpr std::pair<int, SupervisorSignal> kSignals[] = {
-    {SIGTERM, SupervisorSignal::kTerminate},   {SIGINT, SupervisorSignal::kTerminate},
-    {SIGHUP, SupervisorSignal::kReload},       {SIGTTIN, SupervisorSignal::kMoreWorkers},
+    {SIGTERM, SupervisorSignal::kTerminate},    {SIGINT, SupervisorSignal::kTerminate},
+    {SIGHUP, SupervisorSignal::kReload},        {SIGTTIN, SupervisorSignal::kMoreWorkers},
     {SIGTTOU, SupervisorSignal::kFewerWorkers}, {SIGUSR1, SupervisorSignal::kReopenLogs},
 };
 
@@ -19,11 +19,16 @@ constexpr std::pair<int, SupervisorSignal> kSignals[] = {
 
 std::string_view supervisorSignalName(SupervisorSignal signal) {
   switch (signal) {
-    case SupervisorSignal::kTerminate: return "terminate";
-    case SupervisorSignal::kReload: return "reload";
-    case SupervisorSignal::kMoreWorkers: return "more_workers";
-    case SupervisorSignal::kFewerWorkers: return "fewer_workers";
-    case SupervisorSignal::kReopenLogs: return "reopen_logs";
+    case SupervisorSignal::kTerminate:
+      return "terminate";
+    case SupervisorSignal::kReload:
+      return "reload";
+    case SupervisorSignal::kMoreWorkers:
+      return "more_workers";
+    case SupervisorSignal::kFewerWorkers:
+      return "fewer_workers";
+    case SupervisorSignal::kReopenLogs:
+      return "reopen_logs";
   }
   return "unknown";
 }
@@ -47,7 +52,9 @@ int SignalWatcher::start() {
   return 0;
 }
 
-void SignalWatcher::stop() { watches_.clear(); }  // each UvHandle closes its signal handle
+void SignalWatcher::stop() {
+  watches_.clear();
+}  // each UvHandle closes its signal handle
 
 void SignalWatcher::onSignal(uv_signal_t* handle, int signum) noexcept {
   auto* self = static_cast<SignalWatcher*>(handle->data);

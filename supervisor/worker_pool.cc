@@ -13,7 +13,9 @@ namespace {
 
 constexpr uint64_t kCrashLoopFactor = 4;  // backoff multiplier while crash looping
 
-spdlog::logger& logger() { return log::get("sup"); }
+spdlog::logger& logger() {
+  return log::get("sup");
+}
 
 Backoff makeBackoff(const SupervisorConfig& config) {
   return Backoff(config.restart_base_ms, config.restart_max_ms);
@@ -89,7 +91,8 @@ void WorkerPool::setWorkerCount(uint32_t count) {
 }
 
 void WorkerPool::addSlot() {
-  slots_.push_back(std::make_unique<Slot>(loop_, next_slot_id_++, makeBackoff(config_->supervisor)));
+  slots_.push_back(
+      std::make_unique<Slot>(loop_, next_slot_id_++, makeBackoff(config_->supervisor)));
   Slot& slot = *slots_.back();
   spawnInto(slot, slot.current);
 }
@@ -136,7 +139,9 @@ void WorkerPool::spawnInto(Slot& slot, std::unique_ptr<WorkerProcess>& place) {
   callbacks.onError = [this](WorkerProcess& worker, const std::string& message) {
     if (callbacks_.onWorkerError) callbacks_.onWorkerError(worker, message);
   };
-  callbacks.onExit = [this](WorkerProcess& worker, const WorkerExit& exit) { onExit(worker, exit); };
+  callbacks.onExit = [this](WorkerProcess& worker, const WorkerExit& exit) {
+    onExit(worker, exit);
+  };
   place = std::make_unique<WorkerProcess>(loop_, std::move(options), std::move(callbacks));
   if (&place == &slot.current) slot.sequence = ++spawn_sequence_;
   ++counters_.spawned;
@@ -163,13 +168,18 @@ WorkerPool::Place WorkerPool::locate(const WorkerProcess& worker) const {
 std::unique_ptr<WorkerProcess> WorkerPool::take(const Place& place) {
   std::unique_ptr<WorkerProcess> taken;
   switch (place.role) {
-    case Role::kCurrent: taken = std::move(place.slot->current); break;
-    case Role::kIncoming: taken = std::move(place.slot->incoming); break;
+    case Role::kCurrent:
+      taken = std::move(place.slot->current);
+      break;
+    case Role::kIncoming:
+      taken = std::move(place.slot->incoming);
+      break;
     case Role::kRetiring:
       taken = std::move(retiring_[place.retiring_index]);
       retiring_.erase(retiring_.begin() + static_cast<std::ptrdiff_t>(place.retiring_index));
       break;
-    case Role::kUnknown: break;
+    case Role::kUnknown:
+      break;
   }
   return taken;
 }
@@ -199,13 +209,13 @@ void WorkerPool::onExit(WorkerProcess& worker, const WorkerExit& exit) {
   countExit(exit);
   Place place = locate(worker);
   std::unique_ptr<WorkerProcess> owned = take(place);
-  if (!owned) return;  // not ours (cannot happen): leave it to its owner
+  if (!owned) return;      // not ours (cannot happen): leave it to its owner
   bury(std::move(owned));  // `worker` stays valid until reap()
   bool unasked = place.role != Role::kRetiring && !stopping_;
   uint64_t slot_id = place.slot != nullptr ? place.slot->id : 0;
   if (unasked) {
-    last_failure_ = worker.id() + ": " + std::string(workerExitKindName(exit.kind)) + ": " +
-                    exit.reason;
+    last_failure_ =
+        worker.id() + ": " + std::string(workerExitKindName(exit.kind)) + ": " + exit.reason;
   }
   if (callbacks_.onWorkerExit) callbacks_.onWorkerExit(worker, exit);
   if (unasked && !stopping_ && recordFailure(worker, exit)) {
@@ -219,10 +229,18 @@ void WorkerPool::onExit(WorkerProcess& worker, const WorkerExit& exit) {
 
 void WorkerPool::countExit(const WorkerExit& exit) {
   switch (exit.kind) {
-    case WorkerExitKind::kClean: ++counters_.exits_clean; break;
-    case WorkerExitKind::kCannotStart: ++counters_.exits_cannot_start; break;
-    case WorkerExitKind::kCrashed: ++counters_.exits_crashed; break;
-    case WorkerExitKind::kKilled: ++counters_.exits_killed; break;
+    case WorkerExitKind::kClean:
+      ++counters_.exits_clean;
+      break;
+    case WorkerExitKind::kCannotStart:
+      ++counters_.exits_cannot_start;
+      break;
+    case WorkerExitKind::kCrashed:
+      ++counters_.exits_crashed;
+      break;
+    case WorkerExitKind::kKilled:
+      ++counters_.exits_killed;
+      break;
   }
   if (exit.hung) ++counters_.hung;
 }
@@ -435,8 +453,12 @@ void WorkerPool::healthChanged() {
   if (callbacks_.onHealthChanged) callbacks_.onHealthChanged();
 }
 
-uint64_t WorkerPool::drainMs() const { return uint64_t{config_->shutdown.drain_s} * 1000; }
-uint64_t WorkerPool::periodMs() const { return uint64_t{config_->supervisor.restart_period_s} * 1000; }
+uint64_t WorkerPool::drainMs() const {
+  return uint64_t{config_->shutdown.drain_s} * 1000;
+}
+uint64_t WorkerPool::periodMs() const {
+  return uint64_t{config_->supervisor.restart_period_s} * 1000;
+}
 
 // Half the restart intensity: the warning level before the give-up level.
 size_t WorkerPool::crashLoopThreshold() const {

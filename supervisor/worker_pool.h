@@ -41,16 +41,16 @@ struct WorkerPoolOptions {
 };
 
 struct WorkerPoolCounters {
-  uint64_t spawned = 0;            // worker processes started, for any reason
-  uint64_t restarts = 0;           // started to replace one that exited unasked
+  uint64_t spawned = 0;   // worker processes started, for any reason
+  uint64_t restarts = 0;  // started to replace one that exited unasked
   uint64_t exits_clean = 0;
   uint64_t exits_cannot_start = 0;
   uint64_t exits_crashed = 0;
-  uint64_t exits_killed = 0;       // SIGKILLed after a drain or stop deadline
-  uint64_t hung = 0;               // put down by the liveness watchdog
-  uint64_t crash_loops = 0;        // times the pool entered a crash loop
-  uint64_t rolling_restarts = 0;   // restartAll() passes requested
-  uint64_t rolling_replaced = 0;   // workers replaced by them
+  uint64_t exits_killed = 0;      // SIGKILLed after a drain or stop deadline
+  uint64_t hung = 0;              // put down by the liveness watchdog
+  uint64_t crash_loops = 0;       // times the pool entered a crash loop
+  uint64_t rolling_restarts = 0;  // restartAll() passes requested
+  uint64_t rolling_replaced = 0;  // workers replaced by them
 };
 
 struct WorkerPoolHealth {
@@ -82,7 +82,8 @@ class WorkerPool {
     std::function<void(const WorkerProcess&)> onWorkerReady;
     std::function<void(const WorkerProcess&)> onWorkerStats;  // lastStats() is the new report
     std::function<void(const WorkerProcess&, const std::string& message)> onWorkerError;
-    std::function<void(const WorkerProcess&, const WorkerExit&)> onWorkerExit;  // before it is freed
+    std::function<void(const WorkerProcess&, const WorkerExit&)>
+        onWorkerExit;  // before it is freed
     std::function<void(const RestartPlan&)> onRestartScheduled;
     std::function<void(const std::string& reason)> onGiveUp;  // once
     std::function<void()> onHealthChanged;  // health() may have changed (readiness, sd_notify)
@@ -180,7 +181,7 @@ class WorkerPool {
   std::vector<std::unique_ptr<WorkerProcess>> graveyard_;  // exited; freed by reap()
   Timer reap_timer_;
   Timer crash_loop_timer_;
-  std::deque<uint64_t> failures_ms_;  // unasked exits within the restart period
+  std::deque<uint64_t> failures_ms_;    // unasked exits within the restart period
   std::deque<uint64_t> rolling_queue_;  // slot ids still to replace
   uint64_t rolling_slot_ = 0;           // slot being replaced now (0: none)
   std::vector<std::function<void(bool)>> rolling_waiters_;

@@ -18,7 +18,9 @@ namespace {
 
 constexpr int kControlFd = 3;
 
-spdlog::logger& logger() { return log::get("sup"); }
+spdlog::logger& logger() {
+  return log::get("sup");
+}
 
 std::string signalName(int signum) {
   const char* abbrev = sigabbrev_np(signum);
@@ -28,11 +30,16 @@ std::string signalName(int signum) {
 // Exit statuses that say "this worker cannot run here", whatever it did before.
 std::string_view cannotStartMeaning(int64_t status) {
   switch (status) {
-    case 64: return "usage error (EX_USAGE)";
-    case 78: return "configuration refused (EX_CONFIG)";
-    case 126: return "not executable";
-    case 127: return "cannot execute (missing file or library)";
-    default: return {};
+    case 64:
+      return "usage error (EX_USAGE)";
+    case 78:
+      return "configuration refused (EX_CONFIG)";
+    case 126:
+      return "not executable";
+    case 127:
+      return "cannot execute (missing file or library)";
+    default:
+      return {};
   }
 }
 
@@ -89,20 +96,28 @@ WorkerExit classifyWorkerExit(const WorkerExitFacts& facts) {
 
 std::string_view workerStateName(WorkerState state) {
   switch (state) {
-    case WorkerState::kStarting: return "starting";
-    case WorkerState::kReady: return "ready";
-    case WorkerState::kDraining: return "draining";
-    case WorkerState::kExited: return "exited";
+    case WorkerState::kStarting:
+      return "starting";
+    case WorkerState::kReady:
+      return "ready";
+    case WorkerState::kDraining:
+      return "draining";
+    case WorkerState::kExited:
+      return "exited";
   }
   return "unknown";
 }
 
 std::string_view workerExitKindName(WorkerExitKind kind) {
   switch (kind) {
-    case WorkerExitKind::kClean: return "clean";
-    case WorkerExitKind::kCannotStart: return "cannot_start";
-    case WorkerExitKind::kCrashed: return "crashed";
-    case WorkerExitKind::kKilled: return "killed";
+    case WorkerExitKind::kClean:
+      return "clean";
+    case WorkerExitKind::kCannotStart:
+      return "cannot_start";
+    case WorkerExitKind::kCrashed:
+      return "crashed";
+    case WorkerExitKind::kKilled:
+      return "killed";
   }
   return "unknown";
 }
@@ -164,7 +179,8 @@ int WorkerProcess::spawn() {
   std::string control_fd = std::to_string(kControlFd);
   std::string supervisor_pid = std::to_string(getpid());
   std::vector<std::string> args = {options_.executable, "--control-fd", control_fd,
-                                   "--instance-id", id(), "--supervisor-pid", supervisor_pid};
+                                   "--instance-id",     id(),           "--supervisor-pid",
+                                   supervisor_pid};
   args.insert(args.end(), options_.extra_args.begin(), options_.extra_args.end());
   std::vector<char*> argv;
   for (auto& arg : args) argv.push_back(arg.data());
@@ -176,7 +192,8 @@ int WorkerProcess::spawn() {
   stdio[1].data.fd = 1;
   stdio[2].flags = UV_INHERIT_FD;
   stdio[2].data.fd = 2;
-  stdio[3].flags = static_cast<uv_stdio_flags>(UV_CREATE_PIPE | UV_READABLE_PIPE | UV_WRITABLE_PIPE);
+  stdio[3].flags =
+      static_cast<uv_stdio_flags>(UV_CREATE_PIPE | UV_READABLE_PIPE | UV_WRITABLE_PIPE);
   stdio[3].data.stream = reinterpret_cast<uv_stream_t*>(pipe_.handle());
 
   uv_process_options_t options{};
@@ -261,12 +278,22 @@ void WorkerProcess::onMessage(control::Message message) {
   touch();
   using control::Type;
   switch (message.type) {
-    case Type::kReady: onReadyMessage(message); return;
-    case Type::kStats: onStatsMessage(message); return;
-    case Type::kError: onErrorMessage(message); return;
+    case Type::kReady:
+      onReadyMessage(message);
+      return;
+    case Type::kStats:
+      onStatsMessage(message);
+      return;
+    case Type::kError:
+      onErrorMessage(message);
+      return;
     case Type::kDraining:
-    case Type::kStopped: logger().debug("{} reports {}", id(), message.type_name); return;
-    default: logger().warn("{} sent unexpected message \"{}\"", id(), message.type_name); return;
+    case Type::kStopped:
+      logger().debug("{} reports {}", id(), message.type_name);
+      return;
+    default:
+      logger().warn("{} sent unexpected message \"{}\"", id(), message.type_name);
+      return;
   }
 }
 

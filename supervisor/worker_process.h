@@ -44,7 +44,7 @@ struct WorkerExit {
   int64_t status = -1;  // exit status; -1 when killed by a signal or never started
   int signal = 0;       // terminating signal, 0 if none
   bool was_ready = false;
-  bool hung = false;  // put down by the liveness watchdog (or a stalled or garbled pipe)
+  bool hung = false;   // put down by the liveness watchdog (or a stalled or garbled pipe)
   std::string reason;  // one line for logs and /status
 };
 
@@ -68,11 +68,11 @@ std::string_view workerExitKindName(WorkerExitKind kind);
 std::string defaultWorkerExecutable();
 
 struct WorkerProcessOptions {
-  std::string executable;               // path of the worker image
-  std::vector<std::string> extra_args;  // appended to the argv (e.g. pass-through log flags)
-  std::string instance_id;              // empty: "worker-" + 8 random hex digits
+  std::string executable;                // path of the worker image
+  std::vector<std::string> extra_args;   // appended to the argv (e.g. pass-through log flags)
+  std::string instance_id;               // empty: "worker-" + 8 random hex digits
   uint32_t liveness_timeout_ms = 30000;  // supervisor.worker_timeout_ms; 0: no watchdog
-  uint32_t kill_grace_ms = 5000;         // SIGABRT or stop → SIGKILL; also added to drain deadlines
+  uint32_t kill_grace_ms = 5000;  // SIGABRT or stop → SIGKILL; also added to drain deadlines
   ControlPipeOptions pipe;
 };
 
@@ -84,7 +84,7 @@ class WorkerProcess {
     std::function<void(WorkerProcess&)> onReady;
     std::function<void(WorkerProcess&)> onStats;
     std::function<void(WorkerProcess&, const std::string& message)> onError;
-    std::function<void(WorkerProcess&)> onHung;  // SIGABRT was just sent
+    std::function<void(WorkerProcess&)> onHung;                     // SIGABRT was just sent
     std::function<void(WorkerProcess&, const WorkerExit&)> onExit;  // exactly once after start()
   };
 

@@ -48,15 +48,24 @@ bool SupervisorLink::sendReady(const std::string& instance_id, const std::string
   return send(control::makeReady({instance_id, static_cast<int64_t>(getpid()), version}));
 }
 
-bool SupervisorLink::sendStats(JsonPtr stats) { return send(control::makeStats(std::move(stats))); }
-bool SupervisorLink::sendError(std::string_view message) { return send(control::makeError(message)); }
-bool SupervisorLink::sendDraining() { return send(control::makeDraining()); }
-bool SupervisorLink::sendStopped() { return send(control::makeStopped()); }
+bool SupervisorLink::sendStats(JsonPtr stats) {
+  return send(control::makeStats(std::move(stats)));
+}
+bool SupervisorLink::sendError(std::string_view message) {
+  return send(control::makeError(message));
+}
+bool SupervisorLink::sendDraining() {
+  return send(control::makeDraining());
+}
+bool SupervisorLink::sendStopped() {
+  return send(control::makeStopped());
+}
 
 void SupervisorLink::startReporting(uint32_t interval_ms, std::function<JsonPtr()> collect) {
   collect_ = std::move(collect);
   report();
-  report_timer_.start(interval_ms, [this] { report(); }, interval_ms);
+  report_timer_.start(
+      interval_ms, [this] { report(); }, interval_ms);
 }
 
 void SupervisorLink::close() {
@@ -64,7 +73,9 @@ void SupervisorLink::close() {
   pipe_.close();
 }
 
-bool SupervisorLink::send(JsonPtr message) { return message && pipe_.send(*message); }
+bool SupervisorLink::send(JsonPtr message) {
+  return message && pipe_.send(*message);
+}
 
 void SupervisorLink::report() {
   if (!collect_) return;
@@ -76,8 +87,12 @@ void SupervisorLink::report() {
 void SupervisorLink::onMessage(control::Message message) {
   using control::Type;
   switch (message.type) {
-    case Type::kConfig: onConfigMessage(message); return;
-    case Type::kDrain: onDrainMessage(message); return;
+    case Type::kConfig:
+      onConfigMessage(message);
+      return;
+    case Type::kDrain:
+      onDrainMessage(message);
+      return;
     case Type::kStop:
       if (callbacks_.onStop) callbacks_.onStop();
       return;

@@ -30,7 +30,7 @@ class SupervisorLink {
     // Stop reading, finish in-flight work within deadline_ms, exit 0. A deadline of 0 means the
     // message carried none: use the configured shutdown.drain_s.
     std::function<void(uint32_t deadline_ms)> onDrain;
-    std::function<void()> onStop;                       // exit now
+    std::function<void()> onStop;  // exit now
     std::function<void()> onReopenLogs;
     std::function<void(const std::string& reason)> onOrphaned;  // once: the supervisor is gone
   };

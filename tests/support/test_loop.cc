@@ -5,7 +5,9 @@
 
 namespace sg::test {
 
-TestLoop::TestLoop() { uv_loop_init(&loop_); }
+TestLoop::TestLoop() {
+  uv_loop_init(&loop_);
+}
 
 TestLoop::~TestLoop() {
   if (!closed_) close();

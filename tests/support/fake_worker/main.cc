@@ -68,18 +68,30 @@ Flags parseFlags(int argc, char** argv) {
     }
     if (i + 1 >= argc) usage(name.c_str());
     std::string value = argv[++i];
-    if (name == "--control-fd") flags.control_fd = std::stoi(value);
-    else if (name == "--instance-id") flags.instance_id = value;
-    else if (name == "--supervisor-pid") flags.supervisor_pid = std::stoi(value);
-    else if (name == "--stats-interval-ms") flags.stats_interval_ms = std::stoul(value);
-    else if (name == "--exit-at-start") flags.exit_at_start = std::stoi(value);
-    else if (name == "--crash-after-ms") flags.crash_after_ms = std::stoll(value);
-    else if (name == "--hang-after-ms") flags.hang_after_ms = std::stoll(value);
-    else if (name == "--abort-marker") flags.abort_marker = value;
-    else if (name == "--fault-budget") parseBudget(value, flags);
-    else if (name == "--drain-delay-ms") flags.drain_delay_ms = std::stoll(value);
-    else if (name == "--orphan-marker") flags.orphan_marker = value;
-    else usage(name.c_str());
+    if (name == "--control-fd")
+      flags.control_fd = std::stoi(value);
+    else if (name == "--instance-id")
+      flags.instance_id = value;
+    else if (name == "--supervisor-pid")
+      flags.supervisor_pid = std::stoi(value);
+    else if (name == "--stats-interval-ms")
+      flags.stats_interval_ms = std::stoul(value);
+    else if (name == "--exit-at-start")
+      flags.exit_at_start = std::stoi(value);
+    else if (name == "--crash-after-ms")
+      flags.crash_after_ms = std::stoll(value);
+    else if (name == "--hang-after-ms")
+      flags.hang_after_ms = std::stoll(value);
+    else if (name == "--abort-marker")
+      flags.abort_marker = value;
+    else if (name == "--fault-budget")
+      parseBudget(value, flags);
+    else if (name == "--drain-delay-ms")
+      flags.drain_delay_ms = std::stoll(value);
+    else if (name == "--orphan-marker")
+      flags.orphan_marker = value;
+    else
+      usage(name.c_str());
   }
   if (flags.control_fd < 0 || flags.instance_id.empty()) usage("--control-fd and --instance-id");
   return flags;

@@ -30,9 +30,10 @@ TEST(ClassifyWorkerExit, TellsCannotStartFromCrashedFromClean) {
   EXPECT_EQ(kind({.signal = SIGSEGV}), WorkerExitKind::kCrashed);  // even during start-up
   EXPECT_EQ(kind({.signal = SIGKILL, .was_ready = true, .exit_requested = true, .hung = true}),
             WorkerExitKind::kCrashed);
-  EXPECT_EQ(kind({.status = 0, .was_ready = true, .exit_requested = true}),
-            WorkerExitKind::kClean);
-  EXPECT_EQ(kind({.signal = SIGKILL, .was_ready = true, .exit_requested = true,
+  EXPECT_EQ(kind({.status = 0, .was_ready = true, .exit_requested = true}), WorkerExitKind::kClean);
+  EXPECT_EQ(kind({.signal = SIGKILL,
+                  .was_ready = true,
+                  .exit_requested = true,
                   .killed_at_deadline = true}),
             WorkerExitKind::kKilled);
   EXPECT_NE(classifyWorkerExit({.signal = SIGSEGV}).reason.find("SIGSEGV"), std::string::npos);
@@ -47,8 +48,8 @@ TEST(DefaultWorkerExecutable, IsSgWorkerNextToThisExecutable) {
 
 class WorkerProcessTest : public ::testing::Test {
  protected:
-  std::unique_ptr<WorkerProcess> start(std::vector<std::string> args,
-                                       uint32_t liveness_ms = 30000, uint32_t grace_ms = 2000,
+  std::unique_ptr<WorkerProcess> start(std::vector<std::string> args, uint32_t liveness_ms = 30000,
+                                       uint32_t grace_ms = 2000,
                                        std::string executable = SG_FAKE_WORKER_BIN) {
     WorkerProcessOptions options;
     options.executable = std::move(executable);
@@ -80,10 +81,10 @@ class WorkerProcessTest : public ::testing::Test {
   }
   std::string echoedModel(const WorkerProcess& worker) {
     const cJSON* stats = worker.lastStats();
-    const cJSON* model = stats ? cJSON_GetObjectItem(
-                                     cJSON_GetObjectItem(cJSON_GetObjectItem(stats, "config"), "llm"),
-                                     "model")
-                               : nullptr;
+    const cJSON* model =
+        stats ? cJSON_GetObjectItem(
+                    cJSON_GetObjectItem(cJSON_GetObjectItem(stats, "config"), "llm"), "model")
+              : nullptr;
     return cJSON_IsString(model) ? model->valuestring : "";
   }
 

@@ -25,9 +25,10 @@ class SupervisorLinkTest : public ::testing::Test {
     worker_fd_ = fds[0];
     supervisor_ = std::make_unique<ControlPipe>(loop_.get());
     ASSERT_EQ(supervisor_->open(fds[1]), 0);
-    ASSERT_EQ(supervisor_->start([this](control::Message m) { at_supervisor_.push_back(std::move(m)); },
-                                 [](ControlPipe::CloseReason, const std::string&) {}),
-              0);
+    ASSERT_EQ(
+        supervisor_->start([this](control::Message m) { at_supervisor_.push_back(std::move(m)); },
+                           [](ControlPipe::CloseReason, const std::string&) {}),
+        0);
   }
   std::unique_ptr<SupervisorLink> openLink(pid_t supervisor_pid = 0) {
     SupervisorLink::Callbacks callbacks;
