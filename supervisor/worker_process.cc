@@ -175,13 +175,17 @@ void WorkerProcess::start(const cJSON& config_message) {
   touch();
 }
 
-int WorkerProcess::spawn() {
-  std::string control_fd = std::to_string(kControlFd);
-  std::string supervisor_pid = std::to_string(getpid());
-  std::vector<std::string> args = {options_.executable, "--control-fd", control_fd,
-                                   "--instance-id",     id(),           "--supervisor-pid",
-                                   supervisor_pid};
+std::vector<std::string> WorkerProcess::arguments() const {
+  std::vector<std::string> args = {
+      options_.executable,     "--control-fd", std::to_string(kControlFd),
+      "--instance-id",         id(),           "--supervisor-pid",
+      std::to_string(getpid())};
   args.insert(args.end(), options_.extra_args.begin(), options_.extra_args.end());
+  return args;
+}
+
+int WorkerProcess::spawn() {
+  std::vector<std::string> args = arguments();
   std::vector<char*> argv;
   for (auto& arg : args) argv.push_back(arg.data());
   argv.push_back(nullptr);

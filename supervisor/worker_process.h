@@ -121,6 +121,7 @@ class WorkerProcess {
 
  private:
   static void onProcessExit(uv_process_t* process, int64_t status, int signal) noexcept;
+  std::vector<std::string> arguments() const;
   int spawn();
   void onMessage(control::Message message);
   void onReadyMessage(const control::Message& message);

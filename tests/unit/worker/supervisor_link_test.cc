@@ -1,6 +1,7 @@
 // The worker's end of the control pipe, over a real socketpair on a real loop: messages become
 // callbacks, ready and stats go out, end of file (the supervisor gone) reports "orphaned" once,
-// and a supervisor that died before the link opened is noticed.
+// and a supervisor that died before the link opened is noticed. The last test does it with a real
+// worker process (the fake worker) whose supervisor end is closed under it.
 #include "worker/supervisor_link.h"
 
 #include <gtest/gtest.h>
@@ -12,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "common/uv_handle.h"
+#include "support/child_process.h"
 #include "support/test_loop.h"
 
 namespace sg {
@@ -150,6 +153,66 @@ TEST_F(SupervisorLinkTest, SupervisorGoneBeforeOpenIsRefused) {
   }
   prctl(PR_SET_PDEATHSIG, 0);
   closeLoop();
+}
+
+// A real worker process: spawned with its control pipe on fd 3 as the supervisor does, then the
+// supervisor's end is closed while it runs. It must notice, say why, and exit on its own.
+TEST(SupervisorLinkProcess, WorkerExitsWhenTheSupervisorEndCloses) {
+  test::TestLoop loop;
+  test::TempDir dir;
+  std::string marker = dir.file("orphaned");
+  {
+    ControlPipe pipe(loop.get());
+    std::vector<control::Message> received;
+    std::string self = std::to_string(getpid());
+    std::vector<std::string> args = {SG_FAKE_WORKER_BIN,
+                                     "--control-fd",
+                                     "3",
+                                     "--instance-id",
+                                     "worker-orphan",
+                                     "--supervisor-pid",
+                                     self,
+                                     "--orphan-marker",
+                                     marker};
+    std::vector<char*> argv;
+    for (auto& arg : args) argv.push_back(arg.data());
+    argv.push_back(nullptr);
+    uv_stdio_container_t stdio[4] = {};
+    stdio[0].flags = UV_IGNORE;
+    stdio[1].flags = UV_INHERIT_FD;
+    stdio[1].data.fd = 1;
+    stdio[2].flags = UV_INHERIT_FD;
+    stdio[2].data.fd = 2;
+    stdio[3].flags =
+        static_cast<uv_stdio_flags>(UV_CREATE_PIPE | UV_READABLE_PIPE | UV_WRITABLE_PIPE);
+    stdio[3].data.stream = reinterpret_cast<uv_stream_t*>(pipe.handle());
+    uv_process_options_t options{};
+    options.file = argv[0];
+    options.args = argv.data();
+    options.stdio = stdio;
+    options.stdio_count = 4;
+    std::optional<int64_t> status;
+    options.exit_cb = [](uv_process_t* process, int64_t exit_status, int) {
+      *static_cast<std::optional<int64_t>*>(process->data) = exit_status;
+    };
+    UvHandle<uv_process_t> process;
+    process.get()->data = &status;
+    ASSERT_EQ(uv_spawn(loop.get(), process.get(), &options), 0);
+    ASSERT_EQ(pipe.start([&](control::Message m) { received.push_back(std::move(m)); },
+                         [](ControlPipe::CloseReason, const std::string&) {}),
+              0);
+    ASSERT_TRUE(pipe.send(*control::makeConfig(parseJson("{}"))));
+    ASSERT_TRUE(loop.runUntil([&] { return !received.empty(); }));
+    EXPECT_EQ(received[0].type, control::Type::kReady);
+
+    pipe.close();
+    ASSERT_TRUE(loop.runUntil([&] { return status.has_value(); }));
+    EXPECT_EQ(*status, 0);
+    EXPECT_NE(test::readFile(marker).find("control pipe"), std::string::npos)
+        << test::readFile(marker);
+  }
+  std::string open;
+  EXPECT_EQ(loop.close(&open), 0) << open;
 }
 
 }  // namespace
