@@ -98,7 +98,7 @@ void WorkerPool::addSlot() {
 }
 
 // The slot to give up when scaling down: one waiting for a restart costs nothing; otherwise the
-// newest worker, which has the least warm state and in-flight work.
+// newest worker, so that the longest-running ones (warm connections, proven) stay.
 size_t WorkerPool::pickVictim() const {
   size_t victim = slots_.size() - 1;
   for (size_t i = 0; i < slots_.size(); ++i) {
