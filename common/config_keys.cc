@@ -10,6 +10,7 @@
 #include <map>
 
 #include "common/endpoint.h"
+#include "common/redis_url.h"
 
 namespace sg {
 namespace {
@@ -25,7 +26,8 @@ constexpr uint32_t kMaxS = 86'400 * 30;
 
 std::string checkRedisUrl(const std::string& value) {
   RedisUrl url;
-  return parseRedisUrl(value, &url);
+  std::string error;
+  return parseRedisUrl(value, &url, &error) ? std::string() : error;
 }
 
 std::string checkHttpUrl(const std::string& value) {

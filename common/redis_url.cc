@@ -75,7 +75,7 @@ bool parseHostPort(std::string_view hostport, RedisUrl* url, std::string* error)
   if (host.find_first_of("/?#@ ") != std::string_view::npos) return fail(error, "bad host");
   url->host = std::string(host);
   if (!port.empty() && (!parseNumber<uint16_t>(port, 65535, &url->port) || url->port == 0)) {
-    return fail(error, "bad port '" + std::string(port) + "'");
+    return fail(error, "port must be a number between 1 and 65535, got \"" + std::string(port) + "\"");
   }
   return true;
 }
@@ -140,6 +140,9 @@ bool parseRedisUrl(std::string_view text, RedisUrl* out, std::string* error) {
     ok = parseTcp(text.substr(8), &url, error);
   } else if (text.starts_with("unix://")) {
     ok = parseUnix(text.substr(7), &url, error);
+  } else if (size_t colon = text.find("://"); colon != std::string_view::npos) {
+    return fail(error, "unsupported scheme \"" + std::string(text.substr(0, colon)) +
+                           "\" (expected redis:// or unix://)");
   } else {
     return fail(error, "expected redis://[:password@]host[:port][/db] or unix:///path[?db=N]");
   }

@@ -124,7 +124,7 @@ int parseArgs(int argc, char** argv, sg::fake::FakeLlmOptions* options, std::str
     int number = 0;
     bool ok = true;
     if (flag == "--listen") {
-      ok = sg::parseHostPort(value, &options->host, &options->port).empty();
+      ok = sg::parseHostPort(value, &options->host, &options->port, true).empty();
     } else if (flag == "--models") {
       options->models = splitList(value);
     } else if (flag == "--log-level") {

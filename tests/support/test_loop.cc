@@ -29,7 +29,7 @@ bool TestLoop::runUntil(const std::function<bool()>& done, uint64_t timeout_ms) 
   return true;
 }
 
-int TestLoop::close(uint64_t timeout_ms) {
+int TestLoop::close(std::string* open_handles, uint64_t timeout_ms) {
   // An unreferenced guard: it does not keep the loop alive, but stops a loop that will not end.
   auto* guard = new uv_timer_t;
   uv_timer_init(&loop_, guard);
@@ -44,6 +44,14 @@ int TestLoop::close(uint64_t timeout_ms) {
   if (result != 0) {
     std::fprintf(stderr, "loop still has handles:\n");
     uv_print_all_handles(&loop_, stderr);
+    if (open_handles != nullptr) {
+      uv_walk(
+          &loop_,
+          [](uv_handle_t* handle, void* out) {
+            *static_cast<std::string*>(out) += std::string(uv_handle_type_name(handle->type)) + " ";
+          },
+          open_handles);
+    }
   }
   closed_ = result == 0;
   return result;

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <string>
 
 namespace sg::test {
 
@@ -24,8 +25,9 @@ class TestLoop {
   bool runUntil(const std::function<bool()>& done, uint64_t timeout_ms = 15000);
 
   // Runs the loop until nothing is left (at most `timeout_ms`), then closes it. Returns the
-  // result of uv_loop_close(): 0, or UV_EBUSY with the open handles printed to stderr.
-  int close(uint64_t timeout_ms = 10000);
+  // result of uv_loop_close(): 0, or UV_EBUSY with the open handles printed to stderr (and
+  // listed in `*open_handles` when given).
+  int close(std::string* open_handles = nullptr, uint64_t timeout_ms = 10000);
 
  private:
   uv_loop_t loop_;
