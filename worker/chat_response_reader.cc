@@ -22,17 +22,11 @@ ChatResponseReader::ChatResponseReader(bool stream_requested, DeltaHandler onDel
     : stream_requested_(stream_requested), on_delta_(std::move(onDelta)) {}
 
 bool ChatResponseReader::fail(ChatError error, std::string message) {
-  AttemptFailure failure;
-  failure.error = error;
-  failure.message = std::move(message);
-  failure.http_status = 200;
   // A cut, garbled or failed answer is the provider's doing and worth another try; invalid tool
   // arguments are the model's answer, and the caller decides what to tell it.
   bool provider_fault = error != ChatError::kBadToolCall;
-  failure.retryable = provider_fault;
-  failure.fallback = provider_fault;
-  failure.model_fault = provider_fault;
-  failure_ = std::move(failure);
+  failure_ = attemptFailure(error, std::move(message), 200, provider_fault, provider_fault,
+                            provider_fault);
   return false;
 }
 

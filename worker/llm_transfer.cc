@@ -3,9 +3,12 @@
 
 #include <strings.h>
 
+#include <algorithm>
 #include <cctype>
+#include <cstdlib>
 #include <cstring>
 
+#include "worker/chat_request_json.h"
 #include "worker/llm_errors.h"
 
 namespace sg {
@@ -34,7 +37,28 @@ bool append(CurlSlistPtr& list, const std::string& line) {
   return true;
 }
 
+Secret apiKey(const LlmConfig& config) {
+  if (!config.api_key.empty()) return config.api_key;
+  const char* env = std::getenv("OPENROUTER_API_KEY");
+  return Secret(env != nullptr ? env : "");
+}
+
 }  // namespace
+
+LlmTransferSpec transferSpec(const LlmConfig& config, const char* path, std::string body,
+                             bool stream, uint64_t remaining_ms) {
+  LlmTransferSpec spec;
+  spec.url = apiUrl(config, path);
+  spec.body = std::move(body);
+  spec.api_key = apiKey(config);
+  spec.referer = config.http_referer;
+  spec.title = config.title;
+  spec.stream = stream;
+  uint64_t remaining = std::max<uint64_t>(remaining_ms, 1);
+  spec.timeout_ms = static_cast<uint32_t>(std::min<uint64_t>(config.attempt_timeout_ms, remaining));
+  spec.connect_timeout_ms = std::min(config.connect_timeout_ms, spec.timeout_ms);
+  return spec;
+}
 
 std::shared_ptr<LlmTransfer> LlmTransfer::start(CurlMulti& multi, LlmTransferSpec spec,
                                                 OnData onData, OnDone onDone) {

@@ -3,7 +3,6 @@
 #include "worker/openrouter_client.h"
 
 #include <algorithm>
-#include <cstdlib>
 
 #include "common/backoff.h"
 #include "common/clock.h"
@@ -21,12 +20,6 @@ constexpr uint64_t kDrainMs = 2000;
 
 spdlog::logger& logger() { return log::get("llm"); }
 
-Secret apiKey(const LlmConfig& config) {
-  if (!config.api_key.empty()) return config.api_key;
-  const char* env = std::getenv("OPENROUTER_API_KEY");
-  return Secret(env != nullptr ? env : "");
-}
-
 // The primary model (the request's or the configuration's) then the fallbacks, without repeats.
 std::vector<std::string> candidateModels(const ChatRequest& request, const LlmConfig& config) {
   std::vector<std::string> models;
@@ -40,14 +33,10 @@ std::vector<std::string> candidateModels(const ChatRequest& request, const LlmCo
   return models;
 }
 
+// A failure found here rather than in a response: local errors are final, timeouts are the
+// model's and worth another try.
 AttemptFailure localFailure(ChatError error, std::string message, bool retryable) {
-  AttemptFailure failure;
-  failure.error = error;
-  failure.message = std::move(message);
-  failure.retryable = retryable;
-  failure.fallback = retryable;
-  failure.model_fault = retryable;
-  return failure;
+  return attemptFailure(error, std::move(message), 0, retryable, retryable, retryable);
 }
 
 }  // namespace
@@ -164,17 +153,9 @@ void OpenRouterClient::Call::startAttempt() {
   head_ = LlmResponseHead{};
   draining_ = false;
   uint64_t remaining = std::max<uint64_t>(remainingMs(), 1);
-  LlmTransferSpec spec;
-  spec.url = apiUrl(*config_, "chat/completions");
-  spec.body = std::move(body);
-  spec.api_key = apiKey(*config_);
-  spec.referer = config_->http_referer;
-  spec.title = config_->title;
-  spec.stream = body_.stream();
-  spec.timeout_ms = static_cast<uint32_t>(std::min<uint64_t>(config_->attempt_timeout_ms, remaining));
-  spec.connect_timeout_ms = std::min(config_->connect_timeout_ms, spec.timeout_ms);
   transfer_ = LlmTransfer::start(
-      client_.multi_, std::move(spec),
+      client_.multi_,
+      transferSpec(*config_, "chat/completions", std::move(body), body_.stream(), remaining),
       [this](const LlmResponseHead& head, std::string_view bytes) { return onData(head, bytes); },
       [this](const LlmResponseHead& head, CURLcode code, std::string_view error) {
         onDone(head, code, error);
@@ -376,16 +357,9 @@ uint64_t OpenRouterClient::chat(ChatRequest request, ChatCallbacks callbacks) {
   return id;
 }
 
-bool OpenRouterClient::cancel(uint64_t id) {
-  Call* call = calls_.find(id);
-  if (call == nullptr) return false;
-  call->cancel();
-  return true;
-}
+bool OpenRouterClient::cancel(uint64_t id) { return calls_.cancel(id); }
 
-void OpenRouterClient::cancelAll() {
-  for (uint64_t id : calls_.ids()) cancel(id);
-}
+void OpenRouterClient::cancelAll() { calls_.cancelAll(); }
 
 void OpenRouterClient::deliver(std::unique_ptr<Call> call) {
   ChatResult result = call->takeResult();
