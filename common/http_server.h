@@ -37,11 +37,11 @@ struct HttpHeader {
 using HttpHeaders = std::vector<HttpHeader>;
 
 struct HttpRequest {
-  std::string method;  // "GET", "POST", ...
-  std::string target;  // as sent: path and query
-  std::string path;    // target up to '?'
-  std::string query;   // after '?', undecoded
-  HttpHeaders headers; // names in lower case, in arrival order
+  std::string method;   // "GET", "POST", ...
+  std::string target;   // as sent: path and query
+  std::string path;     // target up to '?'
+  std::string query;    // after '?', undecoded
+  HttpHeaders headers;  // names in lower case, in arrival order
   std::string body;
 
   // The first value of a header (name in lower case), or "" when absent.

@@ -160,8 +160,7 @@ void EmbeddingsClient::Request::onDone(const LlmResponseHead& head, CURLcode cod
 }
 
 std::optional<AttemptFailure> EmbeddingsClient::Request::read(const LlmResponseHead& head,
-                                                              CURLcode code,
-                                                              std::string_view error,
+                                                              CURLcode code, std::string_view error,
                                                               bool got_body) {
   result_.http_status = head.status;
   if (too_large_) return malformed("the response body is too large");
@@ -202,7 +201,9 @@ void EmbeddingsClient::Request::retryOrFail(const AttemptFailure& failure) {
   retry_timer_.start(delay, [this] { startAttempt(); });
 }
 
-void EmbeddingsClient::Request::cancel() { fail(ChatError::kCancelled, "cancelled", 0); }
+void EmbeddingsClient::Request::cancel() {
+  fail(ChatError::kCancelled, "cancelled", 0);
+}
 
 void EmbeddingsClient::Request::fail(ChatError error, std::string message, long status) {
   if (finished_) return;
@@ -237,23 +238,30 @@ void EmbeddingsClient::Request::finish() {
 EmbeddingsClient::EmbeddingsClient(CurlMulti& multi, ConfigSnapshot config)
     : multi_(multi),
       config_(std::move(config)),
-      requests_(multi.loop(), [this](std::unique_ptr<Request> request) { deliver(std::move(request)); }) {}
+      requests_(multi.loop(),
+                [this](std::unique_ptr<Request> request) { deliver(std::move(request)); }) {}
 
-EmbeddingsClient::~EmbeddingsClient() { requests_.clear(); }
+EmbeddingsClient::~EmbeddingsClient() {
+  requests_.clear();
+}
 
 uint64_t EmbeddingsClient::embed(std::vector<std::string> inputs, Callback onComplete,
                                  std::string model) {
   uint64_t id = requests_.nextId();
-  Request* request = requests_.insert(
-      id, std::make_unique<Request>(*this, id, std::move(inputs), std::move(onComplete),
-                                    std::move(model)));
+  Request* request =
+      requests_.insert(id, std::make_unique<Request>(*this, id, std::move(inputs),
+                                                     std::move(onComplete), std::move(model)));
   request->start();
   return id;
 }
 
-bool EmbeddingsClient::cancel(uint64_t id) { return requests_.cancel(id); }
+bool EmbeddingsClient::cancel(uint64_t id) {
+  return requests_.cancel(id);
+}
 
-void EmbeddingsClient::cancelAll() { requests_.cancelAll(); }
+void EmbeddingsClient::cancelAll() {
+  requests_.cancelAll();
+}
 
 void EmbeddingsClient::deliver(std::unique_ptr<Request> request) {
   EmbeddingsResult result = request->takeResult();

@@ -20,22 +20,30 @@ std::string clip(std::string_view text) {
 AttemptFailure classifyStatus(long status, bool has_retry_after) {
   switch (status) {
     case 401:
-    case 403: return attemptFailure(ChatError::kAuth, {}, status, false, false, false);
+    case 403:
+      return attemptFailure(ChatError::kAuth, {}, status, false, false, false);
     case 402:  // out of credits: only worth waiting for when the server says when
-      if (has_retry_after) return attemptFailure(ChatError::kRateLimited, {}, status, true, false, false);
+      if (has_retry_after)
+        return attemptFailure(ChatError::kRateLimited, {}, status, true, false, false);
       return attemptFailure(ChatError::kAuth, {}, status, false, false, false);
     case 400:
     case 404:
     case 422:  // another model may take the request (tools, context size, a retired model)
       return attemptFailure(ChatError::kClientError, {}, status, false, true, status == 404);
-    case 413: return attemptFailure(ChatError::kClientError, {}, status, false, false, false);
-    case 408: return attemptFailure(ChatError::kServerError, {}, status, true, true, true);
-    case 429: return attemptFailure(ChatError::kRateLimited, {}, status, true, true, true);
+    case 413:
+      return attemptFailure(ChatError::kClientError, {}, status, false, false, false);
+    case 408:
+      return attemptFailure(ChatError::kServerError, {}, status, true, true, true);
+    case 429:
+      return attemptFailure(ChatError::kRateLimited, {}, status, true, true, true);
     case 501:
-    case 505: return attemptFailure(ChatError::kServerError, {}, status, false, true, true);
-    default: break;
+    case 505:
+      return attemptFailure(ChatError::kServerError, {}, status, false, true, true);
+    default:
+      break;
   }
-  if (status >= 500 && status < 600) return attemptFailure(ChatError::kServerError, {}, status, true, true, true);
+  if (status >= 500 && status < 600)
+    return attemptFailure(ChatError::kServerError, {}, status, true, true, true);
   return attemptFailure(ChatError::kClientError, {}, status, false, false, false);
 }
 
@@ -101,7 +109,8 @@ AttemptFailure failureForCurl(CURLcode code, std::string_view error_text, bool g
     case CURLE_OUT_OF_MEMORY:
     case CURLE_FAILED_INIT:
       return attemptFailure(ChatError::kInternal, message, 0, false, false, false);
-    default: break;
+    default:
+      break;
   }
   // The connection broke: in the middle of an answer it is a cut stream.
   if (got_body) return attemptFailure(ChatError::kTruncated, message, 0, true, true, true);
@@ -123,8 +132,8 @@ AttemptFailure failureForApiError(const cJSON* error) {
                        name == "invalid_api_key" || name == "insufficient_quota" ||
                        name == "content_filter";
   // A provider failing in the middle of an answer is usually transient: retry it.
-  return attemptFailure(ChatError::kUpstream, "error in the response: " + message, 200, !request_fault,
-              true, !request_fault);
+  return attemptFailure(ChatError::kUpstream, "error in the response: " + message, 200,
+                        !request_fault, true, !request_fault);
 }
 
 std::optional<uint64_t> parseRetryAfter(std::string_view value) {

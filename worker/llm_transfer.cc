@@ -68,21 +68,25 @@ std::shared_ptr<LlmTransfer> LlmTransfer::start(CurlMulti& multi, LlmTransferSpe
   if (!easy || !transfer->configure(easy.get())) return nullptr;
   transfer->easy_ = easy.get();
   // The done callback holds the transfer: its buffers live as long as the easy handle.
-  bool added = multi.add(std::move(easy), [transfer](CURL* done, CURLcode code) {
-    transfer->finish(done, code);
-  });
+  bool added = multi.add(std::move(easy),
+                         [transfer](CURL* done, CURLcode code) { transfer->finish(done, code); });
   if (!added) return nullptr;
   return transfer;
 }
 
 LlmTransfer::LlmTransfer(CurlMulti& multi, LlmTransferSpec spec, OnData onData, OnDone onDone)
-    : multi_(multi), spec_(std::move(spec)), on_data_(std::move(onData)), on_done_(std::move(onDone)) {}
+    : multi_(multi),
+      spec_(std::move(spec)),
+      on_data_(std::move(onData)),
+      on_done_(std::move(onDone)) {}
 
 bool LlmTransfer::configure(CURL* easy) {
-  bool ok = append(headers_, "Content-Type: application/json") &&
-            append(headers_, spec_.stream ? "Accept: text/event-stream" : "Accept: application/json") &&
-            append(headers_, "Expect:");  // no 100-continue round trip for large bodies
-  if (!spec_.api_key.empty()) ok = ok && append(headers_, "Authorization: Bearer " + spec_.api_key.reveal());
+  bool ok =
+      append(headers_, "Content-Type: application/json") &&
+      append(headers_, spec_.stream ? "Accept: text/event-stream" : "Accept: application/json") &&
+      append(headers_, "Expect:");  // no 100-continue round trip for large bodies
+  if (!spec_.api_key.empty())
+    ok = ok && append(headers_, "Authorization: Bearer " + spec_.api_key.reveal());
   if (!spec_.referer.empty()) ok = ok && append(headers_, "HTTP-Referer: " + spec_.referer);
   if (!spec_.title.empty()) ok = ok && append(headers_, "X-Title: " + spec_.title);
   if (!ok) return false;

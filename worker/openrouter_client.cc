@@ -18,7 +18,9 @@ namespace {
 // After [DONE], how long the server may take to end the body before we stop waiting for it.
 constexpr uint64_t kDrainMs = 2000;
 
-spdlog::logger& logger() { return log::get("llm"); }
+spdlog::logger& logger() {
+  return log::get("llm");
+}
 
 // The primary model (the request's or the configuration's) then the fallbacks, without repeats.
 std::vector<std::string> candidateModels(const ChatRequest& request, const LlmConfig& config) {
@@ -49,7 +51,7 @@ class OpenRouterClient::Call {
   ~Call() { stopWork(); }
 
   void start();
-  void cancel() { fail(localFailure(ChatError::kCancelled, "cancelled", false), ChatError::kCancelled); }
+  void cancel() { fail(localFailure(ChatError::kCancelled, "cancelled", false)); }
   ChatResult takeResult() { return std::move(result_); }
   ChatCallbacks takeCallbacks() { return std::move(callbacks_); }
 
@@ -66,7 +68,7 @@ class OpenRouterClient::Call {
   uint64_t retryDelay(const AttemptFailure& failure);
   void scheduleAttempt(const AttemptFailure& failure, uint64_t delay_ms, bool fallback);
   void succeed();
-  void fail(const AttemptFailure& failure, ChatError error);
+  void fail(const AttemptFailure& failure);
   void finish();
   void stopWork();
   uint64_t remainingMs() const;
@@ -114,15 +116,17 @@ OpenRouterClient::Call::Call(OpenRouterClient& client, uint64_t id, ChatRequest 
 void OpenRouterClient::Call::start() {
   candidates_ = candidateModels(request_, *config_);
   if (candidates_.empty()) {
-    fail(localFailure(ChatError::kInvalidRequest, "no model configured", false),
-         ChatError::kInvalidRequest);
+    fail(localFailure(ChatError::kInvalidRequest, "no model configured", false));
     return;
   }
   std::string error;
   if (!body_.build(request_, *config_, openrouter_, &error)) {
-    fail(localFailure(ChatError::kInvalidRequest, error, false), ChatError::kInvalidRequest);
+    fail(localFailure(ChatError::kInvalidRequest, error, false));
     return;
   }
+  // The body holds them now; a long conversation is not kept twice for the whole call.
+  request_.messages = {};
+  request_.tools = {};
   if (!openrouter_) candidates_ = client_.order(candidates_);
   deadline_timer_.start(config_->timeout_ms, [this] { onDeadline(); });
   startAttempt();
@@ -161,8 +165,7 @@ void OpenRouterClient::Call::startAttempt() {
         onDone(head, code, error);
       });
   if (!transfer_) {
-    fail(localFailure(ChatError::kInternal, "libcurl could not start a transfer", false),
-         ChatError::kInternal);
+    fail(localFailure(ChatError::kInternal, "libcurl could not start a transfer", false));
     return;
   }
   if (config_->first_token_timeout_ms > 0) {
@@ -226,7 +229,7 @@ void OpenRouterClient::Call::onDeadline() {
   if (last_failure_) message += " (last error: " + last_failure_->message + ")";
   AttemptFailure failure = localFailure(ChatError::kDeadline, message, false);
   if (last_failure_) failure.http_status = last_failure_->http_status;
-  fail(failure, ChatError::kDeadline);
+  fail(failure);
 }
 
 void OpenRouterClient::Call::handleFailure(const AttemptFailure& failure) {
@@ -243,7 +246,7 @@ void OpenRouterClient::Call::handleFailure(const AttemptFailure& failure) {
     scheduleAttempt(failure, 0, true);
     return;
   }
-  fail(failure, failure.error);
+  fail(failure);
 }
 
 // Tries the same model again when the failure allows it, retries remain and there is time.
@@ -290,10 +293,10 @@ void OpenRouterClient::Call::succeed() {
   finish();
 }
 
-void OpenRouterClient::Call::fail(const AttemptFailure& failure, ChatError error) {
+void OpenRouterClient::Call::fail(const AttemptFailure& failure) {
   if (finished_) return;
   ChatResult result;
-  result.error = error;
+  result.error = failure.error;
   result.message = failure.message;
   result.http_status = failure.http_status;
   result.model = attempt_model_;
@@ -320,9 +323,8 @@ void OpenRouterClient::Call::finish() {
   auto& log = logger();
   if (result_.ok()) {
     log.info("llm: call {} [{}] ok model={} gen={} attempts={} {} ms tokens={}+{} finish={}", id_,
-             request_.subject, result_.model, result_.generation_id, attempts_,
-             result_.latency_ms, result_.usage.prompt_tokens, result_.usage.completion_tokens,
-             result_.finish_reason);
+             request_.subject, result_.model, result_.generation_id, attempts_, result_.latency_ms,
+             result_.usage.prompt_tokens, result_.usage.completion_tokens, result_.finish_reason);
   } else {
     auto level = result_.error == ChatError::kCancelled ? spdlog::level::info : spdlog::level::warn;
     log.log(level, "llm: call {} [{}] failed ({}): {} model={} gen={} attempts={} {} ms", id_,
@@ -341,7 +343,9 @@ OpenRouterClient::OpenRouterClient(CurlMulti& multi, ConfigSnapshot config)
   if (config_->max_connections > 0) multi_.setMaxConnections(config_->max_connections);
 }
 
-OpenRouterClient::~OpenRouterClient() { calls_.clear(); }
+OpenRouterClient::~OpenRouterClient() {
+  calls_.clear();
+}
 
 void OpenRouterClient::setConfig(ConfigSnapshot config) {
   config_ = std::move(config);
@@ -357,9 +361,13 @@ uint64_t OpenRouterClient::chat(ChatRequest request, ChatCallbacks callbacks) {
   return id;
 }
 
-bool OpenRouterClient::cancel(uint64_t id) { return calls_.cancel(id); }
+bool OpenRouterClient::cancel(uint64_t id) {
+  return calls_.cancel(id);
+}
 
-void OpenRouterClient::cancelAll() { calls_.cancelAll(); }
+void OpenRouterClient::cancelAll() {
+  calls_.cancelAll();
+}
 
 void OpenRouterClient::deliver(std::unique_ptr<Call> call) {
   ChatResult result = call->takeResult();

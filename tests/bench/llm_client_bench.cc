@@ -19,9 +19,9 @@
 #include "common/clock.h"
 #include "common/fd_limit.h"
 #include "common/log.h"
+#include "common/uv_handle.h"
 #include "support/fake_llm.h"
 #include "worker/curl_multi.h"
-#include "common/uv_handle.h"
 #include "worker/openrouter_client.h"
 
 namespace {
@@ -80,7 +80,8 @@ long rssKb(const std::string& pid) {
 sg::ChatRequest request(int i) {
   sg::ChatRequest request;
   request.messages.push_back(sg::ChatMessage::system("You are a benchmark."));
-  request.messages.push_back(sg::ChatMessage::user("call number " + std::to_string(i) + " says hi"));
+  request.messages.push_back(
+      sg::ChatMessage::user("call number " + std::to_string(i) + " says hi"));
   return request;
 }
 
@@ -142,11 +143,11 @@ void throughput(uv_loop_t* loop, sg::test::FakeLlm& fake, const Args& args, bool
   double seconds = static_cast<double>(sg::monoUs() - start) / 1e6;
   double client_us = (cpuSecondsSelf() - cpu) * 1e6 / args.calls;
   double server_us = (cpuSecondsOf(fake.pid()) - server_cpu) * 1e6 / args.calls;
-  std::printf("%-9s %6d calls, %3d in flight: %8.0f calls/s, client CPU %5.1f us/call, "
-              "server CPU %5.1f us/call, %d failed%s%s\n",
-              stream ? "streamed" : "whole", args.calls, args.concurrency, args.calls / seconds,
-              client_us, server_us, driver.failed, driver.failed ? ": " : "",
-              driver.first_error.c_str());
+  std::printf(
+      "%-9s %6d calls, %3d in flight: %8.0f calls/s, client CPU %5.1f us/call, "
+      "server CPU %5.1f us/call, %d failed%s%s\n",
+      stream ? "streamed" : "whole", args.calls, args.concurrency, args.calls / seconds, client_us,
+      server_us, driver.failed, driver.failed ? ": " : "", driver.first_error.c_str());
 }
 
 // Starts `args.slow` streaming calls at once against a server that paces its words, and looks at
@@ -182,23 +183,27 @@ void slowStreams(uv_loop_t* loop, const Args& args) {
   }
   bool measured = false;
   sg::Timer probe(loop);
-  probe.start(50, [&] {
-    if (measured || started_streams < args.slow - failed) return;
-    measured = true;
-    double ramp = static_cast<double>(sg::monoUs() - start) / 1e6;
-    long client_rss = rssKb("self");
-    long server_rss = rssKb(std::to_string(fake.pid()));
-    std::printf("slow      %6d streams in flight on one loop after %.1f s (server holds %ld, "
-                "client %zu transfers): client RSS %ld MB (+%.1f KB/call), server RSS %ld MB\n",
-                args.slow, ramp, fake.stat("active"), multi.transfers(), client_rss / 1024,
-                static_cast<double>(client_rss - rss_before) / args.slow, server_rss / 1024);
-  }, 50);
+  probe.start(
+      50,
+      [&] {
+        if (measured || started_streams < args.slow - failed) return;
+        measured = true;
+        double ramp = static_cast<double>(sg::monoUs() - start) / 1e6;
+        long client_rss = rssKb("self");
+        long server_rss = rssKb(std::to_string(fake.pid()));
+        std::printf(
+            "slow      %6d streams in flight on one loop after %.1f s (server holds %ld, "
+            "client %zu transfers): client RSS %ld MB (+%.1f KB/call), server RSS %ld MB\n",
+            args.slow, ramp, fake.stat("active"), multi.transfers(), client_rss / 1024,
+            static_cast<double>(client_rss - rss_before) / args.slow, server_rss / 1024);
+      },
+      50);
   uv_run(loop, UV_RUN_DEFAULT);
   probe.stop();
   double seconds = static_cast<double>(sg::monoUs() - start) / 1e6;
   std::printf("slow      %6d streams of %d words at %d ms: all done in %.1f s, %d failed%s%s\n",
-              args.slow, args.slow_words, args.slow_delay_ms, seconds, failed,
-              failed ? ": " : "", first_error.c_str());
+              args.slow, args.slow_words, args.slow_delay_ms, seconds, failed, failed ? ": " : "",
+              first_error.c_str());
 }
 
 }  // namespace
@@ -206,8 +211,9 @@ void slowStreams(uv_loop_t* loop, const Args& args) {
 int main(int argc, char** argv) {
   Args args;
   if (!parseArgs(argc, argv, &args)) {
-    std::fprintf(stderr, "usage: llm_client_bench [--calls N] [--concurrency C] [--slow N] "
-                         "[--slow-words W] [--slow-delay-ms D]\n");
+    std::fprintf(stderr,
+                 "usage: llm_client_bench [--calls N] [--concurrency C] [--slow N] "
+                 "[--slow-words W] [--slow-delay-ms D]\n");
     return 2;
   }
   sg::log::Options options;

@@ -129,15 +129,24 @@ int parseArgs(int argc, char** argv, sg::fake::FakeLlmOptions* options, std::str
     } else if (flag == "--log-level") {
       *log_level = value;
     } else if ((ok = parseNumber(value, &number))) {
-      if (flag == "--latency-ms") options->latency_ms = number;
-      else if (flag == "--token-delay-ms") options->token_delay_ms = number;
-      else if (flag == "--chunk-bytes") options->chunk_bytes = number;
-      else if (flag == "--comments") options->comments = number;
-      else if (flag == "--reply-words") options->reply_words = number;
-      else if (flag == "--record") options->record_limit = static_cast<size_t>(number);
-      else if (flag == "--embedding-dim") options->embedding_dim = number;
-      else if (flag == "--max-connections") options->max_connections = static_cast<size_t>(number);
-      else ok = false;
+      if (flag == "--latency-ms")
+        options->latency_ms = number;
+      else if (flag == "--token-delay-ms")
+        options->token_delay_ms = number;
+      else if (flag == "--chunk-bytes")
+        options->chunk_bytes = number;
+      else if (flag == "--comments")
+        options->comments = number;
+      else if (flag == "--reply-words")
+        options->reply_words = number;
+      else if (flag == "--record")
+        options->record_limit = static_cast<size_t>(number);
+      else if (flag == "--embedding-dim")
+        options->embedding_dim = number;
+      else if (flag == "--max-connections")
+        options->max_connections = static_cast<size_t>(number);
+      else
+        ok = false;
     }
     if (!ok) {
       std::fprintf(stderr, "sg-fake-llm: bad option %s %s (see --help)\n", argv[i - 1], argv[i]);

@@ -7,7 +7,9 @@
 
 namespace sg::test {
 
-TestLoop::TestLoop() { uv_loop_init(&loop_); }
+TestLoop::TestLoop() {
+  uv_loop_init(&loop_);
+}
 
 TestLoop::~TestLoop() {
   if (closed_) return;
@@ -21,7 +23,9 @@ bool TestLoop::runUntil(const std::function<bool()>& done, uint64_t timeout_ms, 
     Timer guard(&loop_);
     guard.start(timeout_ms, [&timed_out] { timed_out = true; });
     Timer tick(&loop_);
-    if (tick_ms > 0) tick.start(tick_ms, [] {}, tick_ms);
+    if (tick_ms > 0)
+      tick.start(
+          tick_ms, [] {}, tick_ms);
     while (!done() && !timed_out) uv_run(&loop_, UV_RUN_ONCE);
   }
   return done();

@@ -61,7 +61,9 @@ class RawClient {
 
   size_t count(const std::string& needle) const {
     size_t n = 0;
-    for (size_t at = received.find(needle); at != std::string::npos; at = received.find(needle, at + 1)) ++n;
+    for (size_t at = received.find(needle); at != std::string::npos;
+         at = received.find(needle, at + 1))
+      ++n;
     return n;
   }
 
@@ -159,7 +161,8 @@ TEST_F(HttpServerTest, ReadsFixedAndChunkedRequestBodies) {
   RawClient& client = connect();
   client.send("POST /f HTTP/1.1\r\nContent-Length: 11\r\nContent-Type: a/b\r\n\r\nhello");
   client.send(" world");
-  client.send("POST /c HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nchunk\r\n3\r\ned!\r\n0\r\n\r\n");
+  client.send(
+      "POST /c HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nchunk\r\n3\r\ned!\r\n0\r\n\r\n");
   ASSERT_TRUE(loop_.runUntil([&] { return requests_.size() == 2; }));
   EXPECT_EQ(requests_[0].method, "POST");
   EXPECT_EQ(requests_[0].body, "hello world");
@@ -201,7 +204,8 @@ TEST_F(HttpServerTest, RefusesOversizedHeadersAndBodies) {
   ASSERT_TRUE(loop_.runUntil([&] { return big_body.eof; }));
   EXPECT_EQ(big_body.count("HTTP/1.1 413 "), 1u);
   RawClient& big_chunks = connect();
-  big_chunks.send("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n80\r\n" + std::string(128, 'b') + "\r\n");
+  big_chunks.send("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n80\r\n" +
+                  std::string(128, 'b') + "\r\n");
   ASSERT_TRUE(loop_.runUntil([&] { return big_chunks.eof; }));
   EXPECT_EQ(big_chunks.count("HTTP/1.1 413 "), 1u);
   EXPECT_TRUE(requests_.empty());

@@ -69,7 +69,8 @@ TEST_F(EmbeddingsClientTest, EmbedsABatchInOrder) {
 }
 
 TEST_F(EmbeddingsClientTest, RetriesTransientErrorsOnly) {
-  ASSERT_TRUE(fake_.script(R"({"match":{"path":"/v1/embeddings"},"status":429,"headers":{"Retry-After":"0"}})"));
+  ASSERT_TRUE(fake_.script(
+      R"({"match":{"path":"/v1/embeddings"},"status":429,"headers":{"Retry-After":"0"}})"));
   EmbeddingsResult retried = embed({"x"});
   ASSERT_TRUE(retried.ok()) << retried.message;
   EXPECT_EQ(retried.attempts, 2u);
@@ -77,7 +78,8 @@ TEST_F(EmbeddingsClientTest, RetriesTransientErrorsOnly) {
   EmbeddingsResult refused = embed({"x"});
   EXPECT_EQ(refused.error, ChatError::kClientError);
   EXPECT_EQ(refused.attempts, 1u);
-  ASSERT_TRUE(fake_.script(R"({"match":{"path":"/v1/embeddings"},"body":"{\"data\":[]}","times":-1})"));
+  ASSERT_TRUE(
+      fake_.script(R"({"match":{"path":"/v1/embeddings"},"body":"{\"data\":[]}","times":-1})"));
   EmbeddingsResult short_answer = embed({"x"});
   EXPECT_EQ(short_answer.error, ChatError::kMalformed);
   EXPECT_EQ(short_answer.attempts, 3u);
