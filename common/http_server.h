@@ -12,7 +12,7 @@
 // too slow for a streaming response is disconnected.
 //
 // It does not do TLS, HTTP/2, upgrades or compression, and it listens on 127.0.0.1 unless told
-// otherwise.
+// otherwise. libuv writes with write(2): the process must ignore SIGPIPE, as daemons do.
 #pragma once
 
 #include <uv.h>

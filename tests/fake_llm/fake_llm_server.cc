@@ -419,6 +419,7 @@ void FakeLlmServer::step(Exchange& exchange) {
       return;
     }
   }
+  if (plan.stall == Stall::kBeforeEnd) return;  // every event sent, the body never ended
   exchange.response.end();
   release(exchange.id);
 }

@@ -23,7 +23,7 @@ struct ScriptedToolCall {
   std::string arguments;  // JSON text
 };
 
-enum class Stall { kNone, kBeforeHeaders, kAfterHeaders, kAfterFirstEvent };
+enum class Stall { kNone, kBeforeHeaders, kAfterHeaders, kAfterFirstEvent, kBeforeEnd };
 
 struct Reply {
   // Matching.

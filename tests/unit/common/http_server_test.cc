@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <csignal>
 #include <memory>
 #include <string>
 #include <vector>
@@ -82,6 +83,8 @@ class RawClient {
 
 class HttpServerTest : public ::testing::Test {
  protected:
+  static void SetUpTestSuite() { std::signal(SIGPIPE, SIG_IGN); }  // as every daemon of ours does
+
   void startServer(HttpServer::Options options = {}) {
     server_ = std::make_unique<HttpServer>(
         loop_.get(), options, [this](HttpRequest request, HttpResponse response) {

@@ -484,6 +484,15 @@ TEST_F(OpenRouterClientTest, AttemptTimeout) {
   EXPECT_GT(probe.deltas, 0);
 }
 
+TEST_F(OpenRouterClientTest, AnAnswerEndedByDoneIsCompleteEvenIfTheBodyNeverEnds) {
+  configure([](LlmConfig& c) { c.attempt_timeout_ms = 60000; });
+  script(R"({"content":"all here","stall":"before_end"})");
+  ChatResult result = run();
+  ASSERT_TRUE(result.ok()) << result.message;
+  EXPECT_EQ(result.content, "all here");
+  EXPECT_EQ(result.attempts, 1u);
+}
+
 TEST_F(OpenRouterClientTest, OverallDeadline) {
   configure([](LlmConfig& c) {
     c.timeout_ms = 400;
