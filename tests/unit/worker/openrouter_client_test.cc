@@ -539,6 +539,25 @@ TEST_F(OpenRouterClientTest, CancelFromInsideADeltaStopsTheStream) {
   EXPECT_TRUE(loop_.runUntil([&] { return multi_->transfers() == 0; }));
 }
 
+TEST_F(OpenRouterClientTest, CallbacksMayStartCalls) {
+  Probe from_delta, from_complete;
+  bool started_from_delta = false;
+  ChatCallbacks callbacks;
+  callbacks.onDelta = [&](std::string_view) {
+    if (started_from_delta) return;
+    started_from_delta = true;  // inside libcurl's write callback: the add must wait for it
+    start(from_delta, hello("from a delta"));
+  };
+  callbacks.onComplete = [&](ChatResult result) {
+    EXPECT_TRUE(result.ok()) << result.message;
+    start(from_complete, hello("from a completion"));
+  };
+  client_->chat(hello(), std::move(callbacks));
+  ASSERT_TRUE(loop_.runUntil([&] { return from_delta.completions + from_complete.completions == 2; }));
+  EXPECT_EQ(from_delta.result.content, "Echo: from a delta");
+  EXPECT_EQ(from_complete.result.content, "Echo: from a completion");
+}
+
 TEST_F(OpenRouterClientTest, CancelAll) {
   script(R"({"stall":"after_headers","times":3})");
   Probe probes[3];
