@@ -21,6 +21,23 @@
 
 namespace sg::test {
 
+// A valid envelope of event `event_id`: message m-<event_id> by u1 in channel c1 of guild g1.
+inline Envelope testEnvelope(const std::string& event_id) {
+  Envelope envelope;
+  envelope.event_id = event_id;
+  envelope.platform = "discord";
+  envelope.sent_at = 1700000000;
+  envelope.trace_id = "trace-" + event_id;
+  IncomingMessage& message = envelope.message;
+  message.id = "m-" + event_id;
+  message.channel_id = "c1";
+  message.guild_id = "g1";
+  message.author = {"u1", "alice", std::nullopt, false, {"r1"}};
+  message.content = "hello";
+  message.created_at = 1700000000;
+  return envelope;
+}
+
 class GatewayFixture : public ::testing::Test {
  protected:
   static constexpr const char* kWorker = "worker-t1";
@@ -70,22 +87,6 @@ class GatewayFixture : public ::testing::Test {
     return client;
   }
 
-  static Envelope envelope(const std::string& event_id) {
-    Envelope envelope;
-    envelope.event_id = event_id;
-    envelope.platform = "discord";
-    envelope.sent_at = 1700000000;
-    envelope.trace_id = "trace-" + event_id;
-    IncomingMessage& message = envelope.message;
-    message.id = "m-" + event_id;
-    message.channel_id = "c1";
-    message.guild_id = "g1";
-    message.author = {"u1", "alice", std::nullopt, false, {"r1"}};
-    message.content = "hello";
-    message.created_at = 1700000000;
-    return envelope;
-  }
-
   // A job whose publishNow XADDs each payload to the outbound stream, or (publish_ok false)
   // fails as a lost channel lock does.
   std::shared_ptr<ProcessJob> makeJob(const std::string& event_id = "e1", bool publish_ok = true) {
@@ -105,7 +106,7 @@ class GatewayFixture : public ::testing::Test {
                            });
       }
     };
-    return std::make_shared<ProcessJob>(envelope(event_id), kWorker, 1,
+    return std::make_shared<ProcessJob>(testEnvelope(event_id), kWorker, 1,
                                         [](ProcessResult) {}, publish);
   }
 
