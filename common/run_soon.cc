@@ -9,7 +9,9 @@ struct Soon {
   std::function<void()> callback;
 };
 
-void onClosed(uv_handle_t* handle) noexcept { delete static_cast<Soon*>(handle->data); }
+void onClosed(uv_handle_t* handle) noexcept {
+  delete static_cast<Soon*>(handle->data);
+}
 
 void onTimer(uv_timer_t* timer) noexcept {
   auto* soon = static_cast<Soon*>(timer->data);

@@ -20,7 +20,9 @@
 namespace sg {
 namespace {
 
-ToolOutcome failure(std::string text) { return {false, std::move(text)}; }
+ToolOutcome failure(std::string text) {
+  return {false, std::move(text)};
+}
 
 // Completes a tool on a later loop turn (handlers never complete inside the handler call).
 void finishSoon(const ToolContext& context, ToolDone done, ToolOutcome outcome) {
@@ -67,7 +69,8 @@ class Arguments {
     return item;
   }
   std::nullopt_t wrong(const char* name, const std::string& expected, const cJSON* item) {
-    error_ = std::string("`") + name + "` must be " + expected + " (got " + describeJson(item) + ")";
+    error_ =
+        std::string("`") + name + "` must be " + expected + " (got " + describeJson(item) + ")";
     return std::nullopt;
   }
 
@@ -81,13 +84,15 @@ class Arguments {
 uint32_t codePoint(std::string_view text, size_t pos, size_t length) {
   static constexpr uint8_t kLeadMask[] = {0, 0x7f, 0x1f, 0x0f, 0x07};
   uint32_t value = static_cast<uint8_t>(text[pos]) & kLeadMask[length];
-  for (size_t i = 1; i < length; ++i) value = value << 6 | (static_cast<uint8_t>(text[pos + i]) & 0x3f);
+  for (size_t i = 1; i < length; ++i)
+    value = value << 6 | (static_cast<uint8_t>(text[pos + i]) & 0x3f);
   return value;
 }
 
 size_t countChars(std::string_view text) {
   size_t count = 0;
-  for (size_t pos = 0; pos < text.size(); ++count) pos += std::max<size_t>(1, utf8CharLength(text, pos));
+  for (size_t pos = 0; pos < text.size(); ++count)
+    pos += std::max<size_t>(1, utf8CharLength(text, pos));
   return count;
 }
 
@@ -149,7 +154,9 @@ std::string isoTime(int64_t unix, int32_t offset_s) {
   return out + text;
 }
 
-std::string isoTime(double unix) { return isoTime(static_cast<int64_t>(std::floor(unix)), 0); }
+std::string isoTime(double unix) {
+  return isoTime(static_cast<int64_t>(std::floor(unix)), 0);
+}
 
 const char* weekdayName(unsigned weekday) {
   static constexpr std::array<const char*, 7> kNames = {
@@ -173,9 +180,12 @@ std::string encodeLasting(const std::shared_ptr<ProcessJob>& job, auto action) {
 bool isCustomEmoji(std::string_view emoji) {
   if (emoji.size() > 2 && emoji.front() == '<' && emoji.back() == '>') {
     emoji = emoji.substr(1, emoji.size() - 2);
-    if (emoji.substr(0, 2) == "a:") emoji.remove_prefix(2);
-    else if (emoji.front() == ':') emoji.remove_prefix(1);
-    else return false;
+    if (emoji.substr(0, 2) == "a:")
+      emoji.remove_prefix(2);
+    else if (emoji.front() == ':')
+      emoji.remove_prefix(1);
+    else
+      return false;
   }
   size_t colon = emoji.find(':');
   if (colon == std::string_view::npos) return false;
@@ -189,9 +199,9 @@ bool isCustomEmoji(std::string_view emoji) {
 // symbol blocks where emoji live), and those that only build sequences (joiner, variation
 // selectors, keycap, tags). Letters of any script are neither.
 bool isPictographic(uint32_t cp) {
-  return cp == 0xa9 || cp == 0xae || cp == 0x203c || cp == 0x2049 || cp == 0x2122 ||
-         cp == 0x2139 || (cp >= 0x2194 && cp <= 0x21aa) || (cp >= 0x231a && cp <= 0x23ff) ||
-         cp == 0x24c2 || (cp >= 0x25aa && cp <= 0x27bf) || cp == 0x2934 || cp == 0x2935 ||
+  return cp == 0xa9 || cp == 0xae || cp == 0x203c || cp == 0x2049 || cp == 0x2122 || cp == 0x2139 ||
+         (cp >= 0x2194 && cp <= 0x21aa) || (cp >= 0x231a && cp <= 0x23ff) || cp == 0x24c2 ||
+         (cp >= 0x25aa && cp <= 0x27bf) || cp == 0x2934 || cp == 0x2935 ||
          (cp >= 0x2b05 && cp <= 0x2b55) || cp == 0x3030 || cp == 0x303d || cp == 0x3297 ||
          cp == 0x3299 || (cp >= 0x1f000 && cp <= 0x1faff);
 }
@@ -250,16 +260,26 @@ struct TextType {
   std::string_view extension;
 };
 constexpr std::array<TextType, 21> kTextTypes = {{
-    {"text/plain", ".txt"},         {"text/markdown", ".md"},
-    {"text/csv", ".csv"},           {"text/tab-separated-values", ".tsv"},
-    {"text/html", ".html"},         {"text/css", ".css"},
-    {"text/javascript", ".js"},     {"text/xml", ".xml"},
-    {"application/json", ".json"},  {"application/xml", ".xml"},
-    {"application/x-yaml", ".yaml"}, {"text/yaml", ".yaml"},
-    {"application/toml", ".toml"},  {"application/sql", ".sql"},
-    {"text/x-python", ".py"},       {"text/x-c", ".c"},
-    {"text/x-c++", ".cpp"},         {"text/x-java", ".java"},
-    {"text/x-rust", ".rs"},         {"text/x-shellscript", ".sh"},
+    {"text/plain", ".txt"},
+    {"text/markdown", ".md"},
+    {"text/csv", ".csv"},
+    {"text/tab-separated-values", ".tsv"},
+    {"text/html", ".html"},
+    {"text/css", ".css"},
+    {"text/javascript", ".js"},
+    {"text/xml", ".xml"},
+    {"application/json", ".json"},
+    {"application/xml", ".xml"},
+    {"application/x-yaml", ".yaml"},
+    {"text/yaml", ".yaml"},
+    {"application/toml", ".toml"},
+    {"application/sql", ".sql"},
+    {"text/x-python", ".py"},
+    {"text/x-c", ".c"},
+    {"text/x-c++", ".cpp"},
+    {"text/x-java", ".java"},
+    {"text/x-rust", ".rs"},
+    {"text/x-shellscript", ".sh"},
     {"text/x-diff", ".diff"},
 }};
 
@@ -278,7 +298,8 @@ const TextType* findTextType(std::string_view text) {
 
 std::string textTypeList() {
   std::string list;
-  for (const TextType& known : kTextTypes) list += (list.empty() ? "" : ", ") + std::string(known.type);
+  for (const TextType& known : kTextTypes)
+    list += (list.empty() ? "" : ", ") + std::string(known.type);
   return list;
 }
 
@@ -414,14 +435,14 @@ std::string rpcFailureText(std::string_view method, const RpcResult& result, uin
 using Render = std::function<ToolOutcome(const std::string& result)>;
 
 // Runs one gateway call for the tool; its outcome (or why it failed) is the tool's.
-void callGateway(ToolContext& context, std::string_view method, std::string params,
-                 Render render, ToolDone done) {
+void callGateway(ToolContext& context, std::string_view method, std::string params, Render render,
+                 ToolDone done) {
   if (context.gateway == nullptr || context.job == nullptr) {
     return finishSoon(context, std::move(done),
                       failure(std::string(method) + " is not available here (no gateway)"));
   }
-  uint32_t timeout_ms = context.config != nullptr ? context.config->gateway.timeout_ms
-                                                  : GatewayConfig{}.timeout_ms;
+  uint32_t timeout_ms =
+      context.config != nullptr ? context.config->gateway.timeout_ms : GatewayConfig{}.timeout_ms;
   context.gateway->call(context.job, std::string(method), std::move(params), timeout_ms,
                         [method = std::string(method), render = std::move(render),
                          done = std::move(done), timeout_ms](RpcResult result) {
@@ -438,8 +459,7 @@ LimitsConfig limitsOf(const ToolContext& context) {
 }
 
 ToolOutcome unreadable(std::string_view method, const std::string& reason) {
-  return failure(std::string(method) + ": the gateway's answer could not be read (" + reason +
-                 ")");
+  return failure(std::string(method) + ": the gateway's answer could not be read (" + reason + ")");
 }
 
 // The channel a tool reads: the one being answered unless the model names another and that
@@ -514,7 +534,8 @@ ToolDefinition fetchMessagesTool(const BuiltinToolsOptions& options) {
   tool.parameters_json =
       R"({"type":"object","properties":{)" + channel_param +
       R"("limit":{"type":"integer","minimum":1,"maximum":100,"description":"how many, )"
-      R"(default )" + std::to_string(options.default_fetch_limit) +
+      R"(default )" +
+      std::to_string(options.default_fetch_limit) +
       R"("},"before":{"type":"string","description":"only messages older than this )"
       R"(message id"}},"additionalProperties":false})";
   tool.handler = [options](const ToolCall& call, ToolContext& context, ToolDone done) {
@@ -528,13 +549,14 @@ ToolDefinition fetchMessagesTool(const BuiltinToolsOptions& options) {
     if (!error.empty()) return finishSoon(context, std::move(done), failure(error));
     uint32_t count = limit ? static_cast<uint32_t>(*limit) : options.default_fetch_limit;
     LimitsConfig limits = limitsOf(context);
-    callGateway(context, kFetchMessages, fetchMessagesParams(channel_id, count, before),
-                [limits, channel_id, options](const std::string& result) {
-                  auto messages = decodeFetchMessagesResult(result, limits);
-                  if (!messages.ok()) return unreadable(kFetchMessages, messages.reason);
-                  return ToolOutcome{true, renderMessages(*messages.value, channel_id, options)};
-                },
-                std::move(done));
+    callGateway(
+        context, kFetchMessages, fetchMessagesParams(channel_id, count, before),
+        [limits, channel_id, options](const std::string& result) {
+          auto messages = decodeFetchMessagesResult(result, limits);
+          if (!messages.ok()) return unreadable(kFetchMessages, messages.reason);
+          return ToolOutcome{true, renderMessages(*messages.value, channel_id, options)};
+        },
+        std::move(done));
   };
   return tool;
 }
@@ -557,27 +579,28 @@ ToolDefinition getUserTool(const BuiltinToolsOptions& options) {
     if (!error.empty()) return finishSoon(context, std::move(done), failure(error));
     LimitsConfig limits = limitsOf(context);
     size_t budget = options.message_content_bytes;
-    callGateway(context, kGetUser, getUserParams(id, context.job->envelope().message.guild_id),
-                [limits, budget](const std::string& result) {
-                  auto user = decodeGetUserResult(result, limits);
-                  if (!user.ok()) return unreadable(kGetUser, user.reason);
-                  JsonPtr json(cJSON_CreateObject());
-                  addString(json.get(), "id", user.value->id);
-                  addString(json.get(), "name", clip(user.value->name, budget));
-                  if (user.value->display_name) {
-                    addString(json.get(), "display_name", clip(*user.value->display_name, budget));
-                  }
-                  cJSON* roles = cJSON_AddArrayToObject(json.get(), "roles");
-                  for (const std::string& role : user.value->roles) {
-                    if (cJSON_GetArraySize(roles) >= 50) break;
-                    cJSON_AddItemToArray(roles, cJSON_CreateString(clip(role, 100).c_str()));
-                  }
-                  if (user.value->joined_at) {
-                    addString(json.get(), "joined_at", isoTime(*user.value->joined_at));
-                  }
-                  return ToolOutcome{true, printJson(json.get())};
-                },
-                std::move(done));
+    callGateway(
+        context, kGetUser, getUserParams(id, context.job->envelope().message.guild_id),
+        [limits, budget](const std::string& result) {
+          auto user = decodeGetUserResult(result, limits);
+          if (!user.ok()) return unreadable(kGetUser, user.reason);
+          JsonPtr json(cJSON_CreateObject());
+          addString(json.get(), "id", user.value->id);
+          addString(json.get(), "name", clip(user.value->name, budget));
+          if (user.value->display_name) {
+            addString(json.get(), "display_name", clip(*user.value->display_name, budget));
+          }
+          cJSON* roles = cJSON_AddArrayToObject(json.get(), "roles");
+          for (const std::string& role : user.value->roles) {
+            if (cJSON_GetArraySize(roles) >= 50) break;
+            cJSON_AddItemToArray(roles, cJSON_CreateString(clip(role, 100).c_str()));
+          }
+          if (user.value->joined_at) {
+            addString(json.get(), "joined_at", isoTime(*user.value->joined_at));
+          }
+          return ToolOutcome{true, printJson(json.get())};
+        },
+        std::move(done));
   };
   return tool;
 }
@@ -601,20 +624,22 @@ ToolDefinition getChannelTool(const BuiltinToolsOptions& options) {
     if (!error.empty()) return finishSoon(context, std::move(done), failure(error));
     LimitsConfig limits = limitsOf(context);
     size_t budget = options.message_content_bytes;
-    callGateway(context, kGetChannel, getChannelParams(channel_id),
-                [limits, budget](const std::string& result) {
-                  auto channel = decodeGetChannelResult(result, limits);
-                  if (!channel.ok()) return unreadable(kGetChannel, channel.reason);
-                  JsonPtr json(cJSON_CreateObject());
-                  addString(json.get(), "id", channel.value->id);
-                  if (channel.value->name) addString(json.get(), "name", clip(*channel.value->name, budget));
-                  if (channel.value->topic) {
-                    addString(json.get(), "topic", clip(*channel.value->topic, budget));
-                  }
-                  addString(json.get(), "kind", channel.value->kind);
-                  return ToolOutcome{true, printJson(json.get())};
-                },
-                std::move(done));
+    callGateway(
+        context, kGetChannel, getChannelParams(channel_id),
+        [limits, budget](const std::string& result) {
+          auto channel = decodeGetChannelResult(result, limits);
+          if (!channel.ok()) return unreadable(kGetChannel, channel.reason);
+          JsonPtr json(cJSON_CreateObject());
+          addString(json.get(), "id", channel.value->id);
+          if (channel.value->name)
+            addString(json.get(), "name", clip(*channel.value->name, budget));
+          if (channel.value->topic) {
+            addString(json.get(), "topic", clip(*channel.value->topic, budget));
+          }
+          addString(json.get(), "kind", channel.value->kind);
+          return ToolOutcome{true, printJson(json.get())};
+        },
+        std::move(done));
   };
   return tool;
 }
@@ -644,7 +669,8 @@ std::string sanitizeFilename(std::string_view name, size_t max_bytes) {
   clean.erase(0, lead == std::string::npos ? clean.size() : lead);
   while (!clean.empty() && (clean.back() == '.' || clean.back() == '_')) clean.pop_back();
   size_t dot = clean.rfind('.');
-  std::string extension = dot != std::string::npos && clean.size() - dot <= 16 ? clean.substr(dot) : "";
+  std::string extension =
+      dot != std::string::npos && clean.size() - dot <= 16 ? clean.substr(dot) : "";
   std::string stem = clean.substr(0, clean.size() - extension.size());
   if (stem.empty()) stem = "file";
   if (stem.size() + extension.size() > max_bytes) {

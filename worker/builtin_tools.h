@@ -26,12 +26,12 @@
 namespace sg {
 
 struct BuiltinToolsOptions {
-  size_t max_file_bytes = 1 << 20;   // send_file: largest content accepted (refused beyond)
-  size_t max_filename_bytes = 100;   // send_file: longer names are cut, keeping the extension
-  size_t max_caption_chars = 2000;   // send_file: characters of the caption (Discord's limit)
-  uint32_t default_fetch_limit = 20;     // fetch_messages without `limit`
-  size_t result_budget_bytes = 8 * 1024;   // a gateway result as the model sees it, at most
-  size_t message_content_bytes = 1000;     // each fetched message's content is cut there
+  size_t max_file_bytes = 1 << 20;        // send_file: largest content accepted (refused beyond)
+  size_t max_filename_bytes = 100;        // send_file: longer names are cut, keeping the extension
+  size_t max_caption_chars = 2000;        // send_file: characters of the caption (Discord's limit)
+  uint32_t default_fetch_limit = 20;      // fetch_messages without `limit`
+  size_t result_budget_bytes = 8 * 1024;  // a gateway result as the model sees it, at most
+  size_t message_content_bytes = 1000;    // each fetched message's content is cut there
   // fetch_messages and get_channel for a channel other than the one being answered. Off by
   // default: a channel id can name any channel the gateway sees (another guild, a private one),
   // and nothing here can tell which of them the author may read.
@@ -57,8 +57,8 @@ inline void registerBuiltinTools(ToolRegistry& registry, const BuiltinToolsOptio
 std::string sanitizeFilename(std::string_view name, size_t max_bytes);
 
 // add_reaction's emoji rule: a Unicode emoji (up to 16 code points, no letters or spaces:
-// "👍", "❤️", "👨‍👩‍👧", "1️⃣") or a custom emoji "<:name:id>", "<a:name:id>" or "name:id".
-// Returns "" when valid, else why not (for the model).
+// "👍", "❤️", "👨‍👩‍👧", "1️⃣") or a custom emoji "<:name:id>", "<a:name:id>" or
+// "name:id". Returns "" when valid, else why not (for the model).
 std::string checkEmoji(std::string_view emoji);
 
 }  // namespace sg

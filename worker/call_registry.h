@@ -27,7 +27,8 @@ class CallRegistry {
   // `deliver` gets each finished call, owning it; it runs on the loop, one call at a time.
   using Deliver = std::function<void(std::unique_ptr<Call> call)>;
 
-  CallRegistry(uv_loop_t* loop, Deliver deliver) : dispatcher_(loop), deliver_(std::move(deliver)) {}
+  CallRegistry(uv_loop_t* loop, Deliver deliver)
+      : dispatcher_(loop), deliver_(std::move(deliver)) {}
 
   uint64_t nextId() { return next_id_++; }
   Call* insert(uint64_t id, std::unique_ptr<Call> call) {

@@ -15,7 +15,9 @@
 namespace sg {
 namespace {
 
-spdlog::logger& logger() { return log::get("bus"); }
+spdlog::logger& logger() {
+  return log::get("bus");
+}
 
 // The rpc_id of a reply that failed to decode, when its top level is still a readable map with
 // an `rpc_id` str; "" otherwise.
@@ -49,13 +51,20 @@ std::string_view payloadField(const RedisReply& fields) {
 
 const char* rpcOutcomeName(RpcOutcome outcome) {
   switch (outcome) {
-    case RpcOutcome::kOk: return "ok";
-    case RpcOutcome::kGatewayError: return "gateway_error";
-    case RpcOutcome::kMalformed: return "malformed";
-    case RpcOutcome::kTimeout: return "timeout";
-    case RpcOutcome::kPublishFailed: return "publish_failed";
-    case RpcOutcome::kCancelled: return "cancelled";
-    case RpcOutcome::kStopped: return "stopped";
+    case RpcOutcome::kOk:
+      return "ok";
+    case RpcOutcome::kGatewayError:
+      return "gateway_error";
+    case RpcOutcome::kMalformed:
+      return "malformed";
+    case RpcOutcome::kTimeout:
+      return "timeout";
+    case RpcOutcome::kPublishFailed:
+      return "publish_failed";
+    case RpcOutcome::kCancelled:
+      return "cancelled";
+    case RpcOutcome::kStopped:
+      return "stopped";
   }
   return "unknown";
 }
@@ -72,9 +81,13 @@ GatewayRpc::GatewayRpc(uv_loop_t* loop, RedisClient& replies, std::string worker
       deadline_timer_(loop),
       retry_timer_(loop) {}
 
-GatewayRpc::~GatewayRpc() { calls_.clear(); }
+GatewayRpc::~GatewayRpc() {
+  calls_.clear();
+}
 
-void GatewayRpc::updateConfig(ConfigPtr config) { config_ = std::move(config); }
+void GatewayRpc::updateConfig(ConfigPtr config) {
+  config_ = std::move(config);
+}
 
 GatewayRpcStats GatewayRpc::stats() const {
   GatewayRpcStats stats = stats_;
@@ -149,8 +162,8 @@ void GatewayRpc::complete(uint64_t id, RpcOutcome outcome, std::string text) {
 }
 
 void GatewayRpc::count(const Call& call) {
-  uint64_t* counters[] = {&stats_.ok,        &stats_.gateway_errors, &stats_.malformed,
-                          &stats_.timeouts,  &stats_.publish_failed, &stats_.cancelled,
+  uint64_t* counters[] = {&stats_.ok,       &stats_.gateway_errors, &stats_.malformed,
+                          &stats_.timeouts, &stats_.publish_failed, &stats_.cancelled,
                           &stats_.stopped};
   ++*counters[static_cast<size_t>(call.result.outcome)];
   RpcOutcome outcome = call.result.outcome;
@@ -218,13 +231,14 @@ void GatewayRpc::read() {
   reading_ = true;
   static const std::string block = std::to_string(kBlockMs);
   static const std::string count = std::to_string(kReadCount);
-  replies_.command({"XREAD", "COUNT", count, "BLOCK", block, "STREAMS", stream_, "0-0"},
-                   [this, alive = life_.watch()](const RedisResult& result) {
-                     if (alive.expired()) return;
-                     reading_ = false;
-                     onRead(result);
-                   },
-                   kBlockMs + replies_.commandTimeoutMs());
+  replies_.command(
+      {"XREAD", "COUNT", count, "BLOCK", block, "STREAMS", stream_, "0-0"},
+      [this, alive = life_.watch()](const RedisResult& result) {
+        if (alive.expired()) return;
+        reading_ = false;
+        onRead(result);
+      },
+      kBlockMs + replies_.commandTimeoutMs());
 }
 
 void GatewayRpc::onRead(const RedisResult& result) {

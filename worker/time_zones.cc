@@ -34,7 +34,9 @@ std::string lower(std::string_view text) {
   return out;
 }
 
-bool isLeap(int64_t year) { return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0; }
+bool isLeap(int64_t year) {
+  return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+}
 
 // ---- TZif -------------------------------------------------------------------------------------
 
@@ -225,8 +227,9 @@ int64_t localTime(const TimeZones::Rule::When& when, int64_t year) {
 // ---- fixed offsets ----------------------------------------------------------------------------
 
 bool allDigits(std::string_view text) {
-  return !text.empty() && std::all_of(text.begin(), text.end(),
-                                      [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
+  return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
+    return std::isdigit(static_cast<unsigned char>(c));
+  });
 }
 
 // [UTC|GMT]±H[H][[:]MM], at most 14:00, as seconds east and a canonical name ("+05:30").
@@ -322,8 +325,9 @@ ZoneTime TimeZones::ruleAt(const Rule& rule, int64_t unix) {
 ZoneTime TimeZones::Zone::at(int64_t unix) const {
   auto after = std::upper_bound(times.begin(), times.end(), unix);
   if (after == times.end() && rule != nullptr) return ruleAt(*rule, unix);
-  const Type& type =
-      after == times.begin() ? types.front() : types[indices[static_cast<size_t>(after - times.begin()) - 1]];
+  const Type& type = after == times.begin()
+                         ? types.front()
+                         : types[indices[static_cast<size_t>(after - times.begin()) - 1]];
   return {"", type.offset_s, type.dst, type.abbreviation};
 }
 
@@ -359,7 +363,9 @@ std::optional<TimeZones::Zone> TimeZones::parseTzif(std::string_view data, int64
   return zone;
 }
 
-std::shared_ptr<const TimeZones> TimeZones::none() { return std::make_shared<const TimeZones>(); }
+std::shared_ptr<const TimeZones> TimeZones::none() {
+  return std::make_shared<const TimeZones>();
+}
 
 std::shared_ptr<const TimeZones> TimeZones::load(const std::string& dir, int64_t now_unix) {
   auto table = std::make_shared<TimeZones>();

@@ -19,8 +19,8 @@
 namespace sg {
 
 struct ZoneTime {
-  std::string zone;          // canonical name: "Europe/Paris", "UTC", "+05:30"
-  int32_t offset_s = 0;      // seconds east of UTC
+  std::string zone;      // canonical name: "Europe/Paris", "UTC", "+05:30"
+  int32_t offset_s = 0;  // seconds east of UTC
   bool dst = false;
   std::string abbreviation;  // "CEST"; "" for a fixed offset
 };

@@ -37,7 +37,9 @@ IncomingMessage cannedMessage(const std::string& channel_id, const std::string& 
 TestGateway::TestGateway(int redis_port, std::string platform)
     : port_(redis_port), platform_(std::move(platform)), responder_(&TestGateway::cannedAnswer) {}
 
-TestGateway::~TestGateway() { stop(); }
+TestGateway::~TestGateway() {
+  stop();
+}
 
 bool TestGateway::start() {
   writer_ = std::make_unique<SyncRedis>(port_);
@@ -94,9 +96,9 @@ GatewayAnswer TestGateway::cannedAnswer(const GatewayRequest& request) {
   std::string channel_id(jsonString(params.get(), "channel_id", "c1"));
   GatewayAnswer answer;
   if (request.method == kFetchMessages) {
-    answer.result = encodeFetchMessagesResult(
-        {cannedMessage(channel_id, "m2", "u2", "second", 1700000060),
-         cannedMessage(channel_id, "m1", "u1", "first", 1700000000)});
+    answer.result =
+        encodeFetchMessagesResult({cannedMessage(channel_id, "m2", "u2", "second", 1700000060),
+                                   cannedMessage(channel_id, "m1", "u1", "first", 1700000000)});
   } else if (request.method == kGetUser) {
     std::string id(jsonString(params.get(), "user_id"));
     answer.result = encodeGetUserResult({id, "user-" + id, "User " + id, {"r1"}, 1700000000});

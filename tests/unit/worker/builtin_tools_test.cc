@@ -91,8 +91,8 @@ class BuiltinToolsTest : public ::testing::Test, public ToolHarness {
   void TearDown() override { EXPECT_EQ(loop_.close(), 0); }
 
   std::shared_ptr<ProcessJob> job() {
-    return std::make_shared<ProcessJob>(testEnvelope("e1"), "worker-t1", 1,
-                                        [](ProcessResult) {}, nullptr);
+    return std::make_shared<ProcessJob>(
+        testEnvelope("e1"), "worker-t1", 1, [](ProcessResult) {}, nullptr);
   }
   ToolRun call(const std::string& name, const std::string& arguments,
                const BuiltinToolsOptions& options = testOptions()) {
@@ -109,7 +109,7 @@ class BuiltinToolsTest : public ::testing::Test, public ToolHarness {
 TEST_F(BuiltinToolsTest, DefinitionsNamePermissionsAndValidSchemas) {
   std::vector<ToolDefinition> tools = builtinTools(testOptions());
   std::vector<std::pair<std::string, std::string>> expected = {
-      {"add_reaction", "react"},  {"send_file", "files"}, {"current_time", "basic"},
+      {"add_reaction", "react"},     {"send_file", "files"}, {"current_time", "basic"},
       {"fetch_messages", "history"}, {"get_user", "lookup"}, {"get_channel", "lookup"}};
   ASSERT_EQ(tools.size(), expected.size());
   for (size_t i = 0; i < tools.size(); ++i) {
@@ -179,12 +179,12 @@ TEST_F(BuiltinToolsTest, AddReactionRefusesWhatIsNotOneEmoji) {
 }
 
 TEST(EmojiRule, AcceptsEmojiSequencesAndCustomEmoji) {
-  for (const char* ok : {"👍", "❤️", "👨‍👩‍👧‍👦", "1️⃣", "🇫🇷", "👍🏽", "©️", "<:party:1>",
-                         "<a:dance_2:123456789012345678>", "party:42"}) {
+  for (const char* ok : {"👍", "❤️", "👨‍👩‍👧‍👦", "1️⃣", "🇫🇷", "👍🏽",
+                         "©️", "<:party:1>", "<a:dance_2:123456789012345678>", "party:42"}) {
     EXPECT_EQ(checkEmoji(ok), "") << ok;
   }
-  for (const char* bad : {"a", "1", "#", "<:p:1>", "<:party:abc>", "<party:1>", "é", "日", "\xff", "‍", "️",
-                          "👍\n", "👍👍👍👍👍👍👍👍👍👍👍👍👍👍👍👍👍"}) {
+  for (const char* bad : {"a", "1", "#", "<:p:1>", "<:party:abc>", "<party:1>", "é", "日", "\xff",
+                          "‍", "️", "👍\n", "👍👍👍👍👍👍👍👍👍👍👍👍👍👍👍👍👍"}) {
     EXPECT_NE(checkEmoji(bad), "") << bad;
   }
 }
@@ -241,9 +241,9 @@ TEST_F(BuiltinToolsTest, SendFileRefusesOtherTypesAndOversizedContent) {
   }
   EXPECT_TRUE(lasting_.empty());
   // Exactly at the limits is fine.
-  EXPECT_TRUE(call("send_file", R"({"filename":"a","content":"1234567890123456","caption":"éé"})",
-                   options)
-                  .outcome.ok);
+  EXPECT_TRUE(
+      call("send_file", R"({"filename":"a","content":"1234567890123456","caption":"éé"})", options)
+          .outcome.ok);
 }
 
 TEST(FilenameRule, KeepsTheLastComponentWithoutHazards) {
@@ -296,7 +296,8 @@ TEST_F(BuiltinToolsTest, CurrentTimeInIanaZonesReadAtStartUp) {
   struct stat info;
   if (stat("/usr/share/zoneinfo/Europe/Paris", &info) != 0) GTEST_SKIP() << "no zoneinfo";
   BuiltinToolsOptions options = testOptions();
-  options.time_zones = TimeZones::load("/usr/share/zoneinfo", static_cast<int64_t>(kNow) - 86400 * 200);
+  options.time_zones =
+      TimeZones::load("/usr/share/zoneinfo", static_cast<int64_t>(kNow) - 86400 * 200);
   ToolRun paris = call("current_time", R"({"time_zone":"Europe/Paris"})", options);
   ASSERT_TRUE(paris.outcome.ok) << paris.outcome.content;
   EXPECT_EQ(field(paris.json, "time"), "2023-11-14T23:13:20+01:00");
@@ -412,7 +413,8 @@ TEST_F(GatewayToolsTest, GetUserAndGetChannelInTheCurrentGuild) {
   ToolRun channel = call("get_channel", "{}");
   ASSERT_TRUE(channel.outcome.ok) << channel.outcome.content;
   EXPECT_EQ(gateway_->requests()[1].params_json, R"({"channel_id":"c1"})");
-  EXPECT_EQ(channel.outcome.content, R"({"id":"c1","name":"general","topic":"talk","kind":"text"})");
+  EXPECT_EQ(channel.outcome.content,
+            R"({"id":"c1","name":"general","topic":"talk","kind":"text"})");
 
   EXPECT_FALSE(call("get_user", R"({"user_id":42})").outcome.ok);
   EXPECT_FALSE(call("get_user", "{}").outcome.ok);

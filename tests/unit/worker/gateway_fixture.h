@@ -106,8 +106,8 @@ class GatewayFixture : public ::testing::Test {
                            });
       }
     };
-    return std::make_shared<ProcessJob>(testEnvelope(event_id), kWorker, 1,
-                                        [](ProcessResult) {}, publish);
+    return std::make_shared<ProcessJob>(
+        testEnvelope(event_id), kWorker, 1, [](ProcessResult) {}, publish);
   }
 
   RedisServer server_;

@@ -56,8 +56,8 @@ class GatewayRpcTest : public GatewayFixture {
   }
 
   // Runs one call to completion.
-  RpcResult run(const std::shared_ptr<ProcessJob>& job, std::string_view method,
-                std::string params, uint32_t timeout_ms = 5000) {
+  RpcResult run(const std::shared_ptr<ProcessJob>& job, std::string_view method, std::string params,
+                uint32_t timeout_ms = 5000) {
     Probe probe;
     start(probe, job, method, std::move(params), timeout_ms);
     EXPECT_TRUE(loop_.runUntil([&] { return probe.done(); }));
@@ -157,18 +157,16 @@ TEST_F(GatewayRpcTest, ConcurrentCallsAnsweredOutOfOrderEachGetTheirOwnReply) {
   auto job = makeJob();
   Probe first, second;
   std::vector<std::string> order;
-  rpc_->call(job, std::string(kGetUser), getUserParams("u1", std::nullopt), 5000,
-             [&](RpcResult r) {
-               order.push_back("first");
-               first.result = std::move(r);
-               ++first.completions;
-             });
-  rpc_->call(job, std::string(kGetUser), getUserParams("u2", std::nullopt), 5000,
-             [&](RpcResult r) {
-               order.push_back("second");
-               second.result = std::move(r);
-               ++second.completions;
-             });
+  rpc_->call(job, std::string(kGetUser), getUserParams("u1", std::nullopt), 5000, [&](RpcResult r) {
+    order.push_back("first");
+    first.result = std::move(r);
+    ++first.completions;
+  });
+  rpc_->call(job, std::string(kGetUser), getUserParams("u2", std::nullopt), 5000, [&](RpcResult r) {
+    order.push_back("second");
+    second.result = std::move(r);
+    ++second.completions;
+  });
   ASSERT_TRUE(loop_.runUntil([&] { return gateway_->requestCount() == 2; }));
   std::vector<GatewayRequest> requests = gateway_->requests();
   gateway_->reply(requests[1], {"", true, encodeGetUserResult({"u2", "bob", {}, {}, {}}), ""});

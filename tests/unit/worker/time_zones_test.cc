@@ -61,8 +61,8 @@ TEST(TimeZones, FixedOffsetsAndUtc) {
     EXPECT_EQ(zone->offset_s, c.offset) << c.name;
     EXPECT_EQ(zone->zone, c.canonical) << c.name;
   }
-  for (const char* bad : {"+15", "+5:3", "+05:60", "5", "+", "UTC+", "+123456", "+ab",
-                          "Europe/Paris", ""}) {
+  for (const char* bad :
+       {"+15", "+5:3", "+05:60", "5", "+", "UTC+", "+123456", "+ab", "Europe/Paris", ""}) {
     EXPECT_FALSE(zones->at(bad, 0)) << bad;
   }
 }
@@ -110,8 +110,8 @@ TEST(TimeZones, SystemFilesAgreeWithTheirOwnRules) {
   int64_t from = utc(2024, 1, 1);
   auto zones = TimeZones::load(kZoneinfo, from);
   EXPECT_GT(zones->size(), 300u);
-  for (const char* name : {"Europe/Paris", "America/New_York", "Australia/Sydney",
-                           "Asia/Kolkata", "America/Sao_Paulo", "Pacific/Auckland"}) {
+  for (const char* name : {"Europe/Paris", "America/New_York", "Australia/Sydney", "Asia/Kolkata",
+                           "America/Sao_Paulo", "Pacific/Auckland"}) {
     auto zone = TimeZones::parseTzif(readFile(std::string(kZoneinfo) + "/" + name), from);
     ASSERT_TRUE(zone) << name;
     if (zone->rule == nullptr) continue;
