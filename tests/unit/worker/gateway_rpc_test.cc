@@ -269,6 +269,21 @@ TEST_F(GatewayRpcTest, StopFailsPendingCallsThenDeletesTheStream) {
   EXPECT_TRUE(loop_.runUntil([&] { return again; }));
 }
 
+TEST_F(GatewayRpcTest, MayBeDestroyedFromInsideStopsCallback) {
+  gateway_->answerAll({.mode = GatewayMode::kSilent});
+  Probe pending;
+  auto job = makeJob();
+  start(pending, job, kGetChannel, getChannelParams("c1"));
+  bool stopped = false;
+  rpc_->stop([&] {
+    stopped = true;
+    rpc_.reset();
+  });
+  ASSERT_TRUE(loop_.runUntil([&] { return stopped; }));
+  EXPECT_EQ(pending.result.outcome, RpcOutcome::kStopped);
+  EXPECT_EQ(rpc_, nullptr);  // TearDown then closes the loop without it
+}
+
 TEST_F(GatewayRpcTest, ReaderSurvivesARedisRestart) {
   gateway_->answerAll({.mode = GatewayMode::kSilent});
   Probe probe;
