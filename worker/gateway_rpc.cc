@@ -19,6 +19,12 @@ spdlog::logger& logger() {
   return log::get("bus");
 }
 
+// Now on the clock libuv's timers use, read afresh: uv_now() is the time the current loop turn
+// began, and a deadline counted from it could fall before the one the Gateway is sent.
+uint64_t nowMs() {
+  return uv_hrtime() / 1'000'000;
+}
+
 // The rpc_id of a reply that failed to decode, when its top level is still a readable map with
 // an `rpc_id` str; "" otherwise.
 std::string peekRpcId(std::string_view payload) {
@@ -107,7 +113,7 @@ void GatewayRpc::call(const std::shared_ptr<ProcessJob>& job, std::string method
   call->method = std::move(method);
   call->job_key = job.get();
   call->job = job;
-  call->started = uv_now(loop_);
+  call->started = nowMs();
   call->deadline = call->started + timeout_ms;
   call->done = std::move(done);
   calls_.insert(id, std::move(owned));
@@ -167,7 +173,7 @@ void GatewayRpc::count(const Call& call) {
                           &stats_.stopped};
   ++*counters[static_cast<size_t>(call.result.outcome)];
   RpcOutcome outcome = call.result.outcome;
-  uint64_t elapsed = uv_now(loop_) - call.started;
+  uint64_t elapsed = nowMs() - call.started;
   if (outcome == RpcOutcome::kOk || outcome == RpcOutcome::kGatewayError ||
       outcome == RpcOutcome::kMalformed) {
     ++stats_.answered;
@@ -217,7 +223,7 @@ void GatewayRpc::armDeadlines() {
 }
 
 void GatewayRpc::onDeadlines() {
-  uint64_t now = uv_now(loop_);
+  uint64_t now = std::max(nowMs(), uv_now(loop_));
   while (!deadlines_.empty() && deadlines_.begin()->first <= now) {
     complete(deadlines_.begin()->second, RpcOutcome::kTimeout, "timeout");
   }
@@ -285,7 +291,7 @@ void GatewayRpc::onEntry(std::string_view entry_id, std::string_view payload) {
   }
   uint64_t id = callIdOf(rpc_id);
   Call* call = id == 0 ? nullptr : calls_.find(id);
-  if (call == nullptr || uv_now(loop_) >= call->deadline) {
+  if (call == nullptr || nowMs() >= call->deadline) {
     ++stats_.ignored_replies;
     logger().debug("rpc: ignored reply {} for {}: late, or no such pending call", entry_id, rpc_id);
     if (call != nullptr) complete(id, RpcOutcome::kTimeout, "timeout");

@@ -120,8 +120,8 @@ class GatewayRpc {
     std::string method;
     const ProcessJob* job_key = nullptr;  // identity only, for cancel(); never dereferenced
     std::weak_ptr<ProcessJob> job;
-    uint64_t started = 0;   // uv_now at call()
-    uint64_t deadline = 0;  // uv_now at which it times out
+    uint64_t started = 0;   // uv_hrtime in ms at call()
+    uint64_t deadline = 0;  // the same clock, when it times out
     Callback done;
     RpcResult result;
     std::function<void()> after_stop;  // set on the marker that delivers stop()'s `done`
