@@ -81,7 +81,9 @@ struct ChatRequest {
   std::string tool_choice;
   // Keeps a conversation on one provider and its prompt cache (OpenRouter); e.g. the channel id.
   std::string session_id;
-  std::string model;  // "" = llm.model; llm.fallback_models follow it either way
+  std::string model;  // "" = llm.model
+  // The models tried after `model` (a channel's override); nullopt = llm.fallback_models.
+  std::optional<std::vector<std::string>> fallback_models;
   std::optional<bool> stream;                     // default llm.stream
   std::optional<uint32_t> max_completion_tokens;  // default llm.max_completion_tokens
   std::optional<double> temperature;              // default llm.temperature
