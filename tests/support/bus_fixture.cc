@@ -102,7 +102,8 @@ bool waitFor(const std::function<bool()>& predicate, int timeout_ms, int poll_ms
 
 std::string workerConfigJson(const RedisServer& redis, const std::string& extra_json) {
   std::string base = R"({
-    "redis": {"url": ")" + redis.url() + R"(", "reconnect_base_ms": 20, "reconnect_max_ms": 200},
+    "redis": {"url": ")" +
+                     redis.url() + R"(", "reconnect_base_ms": 20, "reconnect_max_ms": 200},
     "consumer": {"processor": "echo", "claim_idle_ms": 1000, "retry_delay_ms": 20,
                  "block_ms": 200, "max_deliveries": 3},
     "shutdown": {"drain_s": 5},
@@ -125,9 +126,9 @@ WorkerProcess::WorkerProcess(const RedisServer& redis, std::string instance_id,
   writeFile(config_path_, workerConfigJson(redis, extra_json));
 }
 
-bool WorkerProcess::start() {
+bool WorkerProcess::start(const std::map<std::string, std::string>& env) {
   return process_.start({SG_WORKER_BIN, "--config", config_path_, "--instance-id", instance_id_},
-                        log_path_);
+                        log_path_, env);
 }
 
 }  // namespace sg::test
