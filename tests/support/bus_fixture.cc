@@ -102,8 +102,7 @@ bool waitFor(const std::function<bool()>& predicate, int timeout_ms, int poll_ms
 
 std::string workerConfigJson(const RedisServer& redis, const std::string& extra_json) {
   std::string base = R"({
-    "redis": {"url": ")" +
-                     redis.url() + R"(", "reconnect_base_ms": 20, "reconnect_max_ms": 200},
+    "redis": {"url": ")" + redis.url() + R"(", "reconnect_base_ms": 20, "reconnect_max_ms": 200},
     "consumer": {"processor": "echo", "claim_idle_ms": 1000, "retry_delay_ms": 20,
                  "block_ms": 200, "max_deliveries": 3},
     "shutdown": {"drain_s": 5},
