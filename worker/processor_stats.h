@@ -1,8 +1,12 @@
 // Counters of the LLM message processor, for metrics and logs (the LLM client keeps its own,
-// LlmStats). Plain numbers that only grow; the processor and its runs update them.
+// LlmStats). Plain numbers that only grow; the processor and its runs update them. Also their
+// JSON form, added to the worker's liveness record (and for whoever exports metrics).
 #pragma once
 
 #include <cstdint>
+
+#include "common/json.h"
+#include "worker/openrouter_client.h"
 
 namespace sg {
 
@@ -24,5 +28,9 @@ struct ProcessorStats {
   uint64_t summaries = 0;           // history summaries folded in
   uint64_t summary_failures = 0;    // summaries that failed (the oldest turns were dropped)
 };
+
+// {"jobs": .., "answered": .., ..., "tool_calls": {"ok", "error", "timeout"}, "llm": {"calls",
+// "attempts", "retries", "fallbacks", "outcomes": {name: count}, "prompt_tokens", ...}}.
+[[nodiscard]] JsonPtr processorStatsJson(const ProcessorStats& stats, const LlmStats& llm);
 
 }  // namespace sg

@@ -249,6 +249,11 @@ void ReplyRun::finishRound(uint64_t round) {
     ChatMessage result =
         ChatMessage::tool(round_->calls[i].id, toolResultText(std::move(*round_->outcomes[i])));
     messages_.push_back(result);
+    // Later turns need the gist of a result, not all of it: the history keeps a shorter copy.
+    if (codePointCount(result.content) > kStoredToolResultChars) {
+      result.content =
+          std::string(truncateCodePoints(result.content, kStoredToolResultChars)) + " [...]";
+    }
     exchange_.push_back(std::move(result));
   }
   round_.reset();

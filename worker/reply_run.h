@@ -44,10 +44,11 @@
 
 namespace sg {
 
-inline constexpr uint64_t kTypingIntervalMs = 8000;  // platforms expire typing after ~10 s
-inline constexpr uint64_t kEditIntervalMs = 1000;    // at most one edit per second per reply
-inline constexpr uint64_t kToolTimeoutMs = 60000;    // a tool round's deadline
-inline constexpr size_t kMaxToolResultChars = 16000;
+inline constexpr uint64_t kTypingIntervalMs = 8000;     // platforms expire typing after ~10 s
+inline constexpr uint64_t kEditIntervalMs = 1000;       // at most one edit per second per reply
+inline constexpr uint64_t kToolTimeoutMs = 60000;       // a tool round's deadline
+inline constexpr size_t kMaxToolResultChars = 16000;    // fed back to the model
+inline constexpr size_t kStoredToolResultChars = 2000;  // kept in the history
 inline constexpr std::string_view kApologyText =
     "Sorry, I could not answer that just now. Please try again in a moment.";
 

@@ -36,6 +36,10 @@ bool Worker::start(std::string* error) {
         const ConsumerStats& stats = consumer_->stats();
         cJSON_AddNumberToObject(record, "processed", double(stats.processed));
         cJSON_AddNumberToObject(record, "inflight", double(stats.inflight));
+        if (llm_ != nullptr) {
+          JsonPtr processor = processorStatsJson(llm_->stats(), llm_->llmStats());
+          cJSON_AddItemToObject(record, "processor", processor.release());
+        }
       });
   // Start consuming once connected; READ creates the group if it is missing.
   commands_->onConnected([this] {

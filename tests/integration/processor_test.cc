@@ -175,6 +175,19 @@ TEST_F(ProcessorTest, NoReplyToUnaddressedMessagesOrToBots) {
   EXPECT_EQ(fake_.bodies().size(), 1u);
   EXPECT_EQ(client_->integer({"ZCARD", "sg:cache:discord:c2"}), 3) << "all three are cached";
   EXPECT_TRUE(waitFor([&] { return pendingCount() == 0; }, 5000));
+  // The counters reach the liveness record.
+  std::string record;
+  EXPECT_TRUE(waitFor(
+      [&] {
+        record = client_->string({"GET", "sg:heartbeat:worker-proc"});
+        JsonPtr json = parseJson(record);
+        const cJSON* processor = jsonField(json.get(), "processor");
+        double answered = 0, ignored = 0;
+        return jsonNumber(processor, "answered", &answered) && answered == 1 &&
+               jsonNumber(processor, "ignored", &ignored) && ignored == 2;
+      },
+      5000))
+      << record;
 }
 
 TEST_F(ProcessorTest, ToolCallRoundTripFeedsTheResultBackUnderItsId) {
