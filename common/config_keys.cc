@@ -276,8 +276,9 @@ std::vector<KeySpec> buildTable() {
       uintKey("cache.max_age_s", SG_FIELD(cache.max_age_s), 1, kMaxS, kLive,
               "Age after which a cached channel message is dropped."),
 
-      uintKey("conversation.max_tokens", SG_FIELD(conversation.max_tokens), 0, 10'000'000, kLive,
-              "Estimated token budget of a channel's stored history (oldest turns go first)."),
+      uintKey(
+          "conversation.max_tokens", SG_FIELD(conversation.max_tokens), 0, 10'000'000, kLive,
+          "Estimated token budget of a channel's stored history (oldest turns go first; 0: none)."),
       uintKey("conversation.ttl_s", SG_FIELD(conversation.ttl_s), 60, kMaxS * 12, kLive,
               "Idle time after which a channel's history is forgotten."),
       boolKey("conversation.summarize", SG_FIELD(conversation.summarize), kLive,
