@@ -15,6 +15,7 @@
 #include "support/child_process.h"
 #include "support/fake_llm.h"
 #include "support/loop_redis.h"
+#include "worker/test_tools.h"
 
 namespace sg {
 namespace {
@@ -192,6 +193,25 @@ TEST_F(MessageProcessorTest, SummariesFoldTheOldestTurnsIntoTheMemory) {
   EXPECT_NE(lastSystemPrompt().find("What you remember of earlier conversation here:\n" + memory),
             std::string::npos)
       << lastSystemPrompt();
+}
+
+TEST_F(MessageProcessorTest, AfterTheLastToolRoundTheModelMustAnswer) {
+  startProcessor(config(R"({"llm": {"max_tool_rounds": 1}})"));
+  registerTestTools(processor_->tools());
+  ASSERT_TRUE(fake_.script(R"([
+      {"tool_calls": [{"id": "call_1", "name": "sg_test_echo", "arguments": {"text": "a"}}]},
+      {"match": {"tool_message": true}, "content": "done with tools"}])"));
+  ProcessResult result = answer(mention("ev-1", "use tools"));
+  EXPECT_EQ(result.outcome, "answered");
+  std::vector<JsonPtr> bodies = fake_.bodies();
+  ASSERT_EQ(bodies.size(), 2u);
+  EXPECT_EQ(jsonString(bodies[0].get(), "tool_choice"), "");
+  EXPECT_NE(jsonField(bodies[0].get(), "tools"), nullptr);
+  EXPECT_EQ(jsonString(bodies[1].get(), "tool_choice"), "none")
+      << "the last call keeps the tools defined and forbids calls";
+  EXPECT_NE(jsonField(bodies[1].get(), "tools"), nullptr);
+  EXPECT_EQ(processor_->stats().rounds_exhausted, 1u);
+  EXPECT_EQ(processor_->stats().tool_calls_ok, 1u);
 }
 
 }  // namespace
