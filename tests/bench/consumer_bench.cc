@@ -132,7 +132,7 @@ int run(const Args& args) {
                                       .content = "steady " + std::to_string(i)}));
   }
   waitFor([&] { return xlen(*client, "sg:stream:outbound:discord") >= total; }, 60000, 5);
-  auto values = inboundToOutboundMs(*client);
+  auto values = inboundToOutboundMs(*client, inboundTimes(*client));
   std::printf("steady %d messages/s for %d s: inbound->outbound latency p50 %.0f ms, p99 %.0f "
               "ms, max %.0f ms (%zu samples; Redis clock, 1 ms resolution)\n",
               args.rate, args.seconds, percentile(values, 0.5), percentile(values, 0.99),

@@ -12,6 +12,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <map>
 #include <string>
 #include <thread>
 #include <vector>
@@ -63,10 +64,15 @@ bool drained(SyncRedis& redis, long long total, int timeout_ms) {
       timeout_ms, 5);
 }
 
-void sendMention(SyncRedis& redis, int i, int channels, const std::string& prefix) {
-  addInbound(redis, makeEnvelope({.event_id = prefix + std::to_string(i),
-                                  .channel_id = "bench-" + std::to_string(i % channels),
-                                  .content = "tell me about star number " + std::to_string(i)}));
+// Adds a mention and records its entry time (ms, Redis clock) under its event id.
+void sendMention(SyncRedis& redis, int i, int channels, const std::string& prefix,
+                 std::map<std::string, uint64_t>* sent) {
+  std::string event = prefix + std::to_string(i);
+  std::string id = addInbound(
+      redis, makeEnvelope({.event_id = event,
+                           .channel_id = "bench-" + std::to_string(i % channels),
+                           .content = "tell me about star number " + std::to_string(i)}));
+  (*sent)[event] = streamIdMs(id);
 }
 
 std::string workerConfig(const FakeLlm& fake, const std::string& extra) {
@@ -97,7 +103,8 @@ int run(const Args& args) {
   std::printf(
       "processor benchmark: %d mentions over %d channels, %d workers, model latency %d ms\n",
       args.messages, args.channels, args.workers, args.llm_latency_ms);
-  for (int i = 0; i < args.messages; ++i) sendMention(*client, i, args.channels, "ev-");
+  std::map<std::string, uint64_t> sent;
+  for (int i = 0; i < args.messages; ++i) sendMention(*client, i, args.channels, "ev-", &sent);
   pid_t redis_pid = redisServerPid(*client);
   double redis_cpu0 = cpuSeconds(redis_pid);
   double fake_cpu0 = cpuSeconds(fake.pid());
@@ -139,12 +146,12 @@ int run(const Args& args) {
   for (int i = 0; i < total; ++i) {
     std::this_thread::sleep_until(begin +
                                   std::chrono::microseconds(int64_t(i) * 1000000 / args.rate));
-    sendMention(*client, i, args.channels, "steady-");
+    sendMention(*client, i, args.channels, "steady-", &sent);
   }
   drained(*client, total, 60000);
   std::printf("steady %d messages/s for %d s:\n", args.rate, args.seconds);
-  printLatency("typing", inboundToOutboundMs(*client, "typing"));
-  printLatency("reply", inboundToOutboundMs(*client, "send_message"));
+  printLatency("typing", inboundToOutboundMs(*client, sent, "typing"));
+  printLatency("reply", inboundToOutboundMs(*client, sent, "send_message"));
   return 0;
 }
 

@@ -72,8 +72,9 @@ std::map<std::string, uint64_t> inboundTimes(SyncRedis& redis) {
   return times;
 }
 
-std::vector<double> inboundToOutboundMs(SyncRedis& redis, const std::string& action) {
-  std::map<std::string, uint64_t> inbound = inboundTimes(redis);
+std::vector<double> inboundToOutboundMs(SyncRedis& redis,
+                                        const std::map<std::string, uint64_t>& inbound,
+                                        const std::string& action) {
   std::vector<double> values;
   for (const auto& out : readOutbound(redis)) {
     if (!action.empty() && out.action != action) continue;

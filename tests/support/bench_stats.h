@@ -27,7 +27,11 @@ uint64_t streamIdMs(const std::string& id);
 // The entry time (ms, Redis clock) of each inbound envelope, by event id.
 std::map<std::string, uint64_t> inboundTimes(SyncRedis& redis);
 // Inbound -> outbound latencies (ms, ascending) of the outbound actions of kind `action`
-// ("" = every action), matched by event id.
-std::vector<double> inboundToOutboundMs(SyncRedis& redis, const std::string& action = "");
+// ("" = every action), matched by event id with `inbound` (entry times by event id: from
+// inboundTimes(), or recorded when the entries were added, since trimming removes acknowledged
+// entries from the stream).
+std::vector<double> inboundToOutboundMs(SyncRedis& redis,
+                                        const std::map<std::string, uint64_t>& inbound,
+                                        const std::string& action = "");
 
 }  // namespace sg::test
