@@ -149,6 +149,8 @@ class Checker {
         return;
       case KeyType::kScopeOverrides:
         return checkScopes(value, path);
+      case KeyType::kToolPermissions:
+        return checkToolPermissions(value, path);
       case KeyType::kPresenceArray:
         return checkPresences(value, path);
       case KeyType::kSecret:
@@ -291,6 +293,36 @@ class Checker {
     }
   }
 
+  // {"<permission>": {"roles": [str], "channels": [str], "guilds": [str]}}
+  void checkToolPermissions(const cJSON* value, const std::string& path) {
+    if (!cJSON_IsObject(value)) {
+      fail(path,
+           "must be an object mapping permission names to {\"roles\", \"channels\", "
+           "\"guilds\"}, got " +
+               describeJson(value));
+      return;
+    }
+    checkDuplicates(value, path);
+    for (const cJSON* rule = value->child; rule != nullptr; rule = rule->next) {
+      std::string rule_path = joinPath(path, rule->string);
+      if (!cJSON_IsObject(rule)) {
+        fail(rule_path,
+             "must be an object with roles, channels or guilds, got " + describeJson(rule));
+        continue;
+      }
+      checkDuplicates(rule, rule_path);
+      for (const cJSON* member = rule->child; member != nullptr; member = member->next) {
+        std::string_view name = member->string;
+        std::string member_path = joinPath(rule_path, name);
+        if (name != "roles" && name != "channels" && name != "guilds") {
+          fail(member_path, "unknown key (expected roles, channels or guilds)");
+        } else {
+          checkStrings(member, member_path);
+        }
+      }
+    }
+  }
+
   std::string_view source_;
   std::vector<ConfigError>* errors_;
 };
@@ -387,6 +419,7 @@ JsonPtr valueFromText(const KeySpec& key, std::string_view text, std::string* er
       return stringsFromText(text, error);
     case KeyType::kObject:
     case KeyType::kScopeOverrides:
+    case KeyType::kToolPermissions:
     case KeyType::kPresenceArray:
       return jsonFromText(trim(text), error);
   }

@@ -17,6 +17,8 @@
 #include "common/redis_client.h"
 #include "common/uv_handle.h"
 #include "worker/consumer.h"
+#include "worker/echo_processor.h"
+#include "worker/message_processor.h"
 #include "worker/processor.h"
 
 namespace sg {
@@ -36,8 +38,9 @@ class Worker {
 
   // Connects and starts consuming; false (and why) when it cannot start.
   [[nodiscard]] bool start(std::string* error);
-  // Applies a new validated snapshot in place (live keys).
-  void updateConfig(ConfigPtr config);
+  // Applies a new validated snapshot in place (live keys); false (and why), keeping the running
+  // snapshot, when the processor refuses it (an unreadable or invalid prompt template).
+  [[nodiscard]] bool updateConfig(ConfigPtr config, std::string* error);
   // Graceful stop: drain within shutdown.drain_s, release locks, close connections; `done` runs
   // when everything is closed and the loop may end.
   void drain(std::function<void()> done);
@@ -47,9 +50,13 @@ class Worker {
 
   const std::string& instanceId() const { return instance_id_; }
   const ConsumerStats& stats() const { return consumer_->stats(); }
+  // The LLM processor (its counters and the LLM client's), or null with the echo processor.
+  const LlmMessageProcessor* llmProcessor() const { return llm_; }
 
  private:
   void closeConnections(std::function<void()> done);
+  // The processor consumer.processor names: "llm" (LlmMessageProcessor) or "echo".
+  [[nodiscard]] bool makeProcessor(std::string* error);
 
   uv_loop_t* loop_;
   std::string instance_id_;
@@ -57,6 +64,8 @@ class Worker {
   std::unique_ptr<RedisClient> commands_;
   std::unique_ptr<RedisClient> blocking_;
   std::unique_ptr<MessageProcessor> processor_;
+  LlmMessageProcessor* llm_ = nullptr;  // processor_ when it is the LLM one
+  EchoProcessor* echo_ = nullptr;       // processor_ when it is the echo double
   std::unique_ptr<Consumer> consumer_;
   std::unique_ptr<Heartbeat> heartbeat_;
   bool stopping_ = false;
