@@ -294,6 +294,7 @@ void RedisClient::sendSubscribe(const std::vector<std::string>& channels) {
 
 void RedisClient::markConnected() {
   state_ = State::kConnected;
+  scripts_sent_.clear();  // a new connection: each script's first run is an EVAL again
   connect_timer_.stop();
   ++stats_.connects;
   if (outage_logged_) {
@@ -429,6 +430,14 @@ void RedisClient::evalScript(const RedisScript& script, std::vector<std::string>
   };
   auto call = std::make_shared<Call>(
       Call{script, std::move(keys), std::move(args), std::move(callback), timeout_ms});
+  // The first run of a script on a connection is an EVAL (which also caches it): a NOSCRIPT
+  // fallback would re-send it behind commands sent after it, and scripts of one caller must run
+  // in the order they were called (a channel's typing action before its reply). After that,
+  // EVALSHA; a NOSCRIPT then only follows a SCRIPT FLUSH on a live server.
+  if (connected() && scripts_sent_.insert(script.sha1()).second) {
+    command(call->build("EVAL", call->script.source()), std::move(call->callback), timeout_ms);
+    return;
+  }
   auto onReply = [this, call](const RedisResult& result) {
     if (!result.isServerError("NOSCRIPT")) {
       if (call->callback) call->callback(result);

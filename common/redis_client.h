@@ -33,6 +33,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <vector>
 
 #include "common/backoff.h"
@@ -123,8 +124,10 @@ class RedisClient {
   void command(const std::vector<std::string>& args, Callback callback,
                std::optional<uint32_t> timeout_ms = std::nullopt);
 
-  // Runs a Lua script with EVALSHA; on NOSCRIPT (script cache flushed, Redis restarted) sends
-  // it again with EVAL, transparently: `callback` sees only the final result, exactly once.
+  // Runs a Lua script: with EVAL the first time on each connection (so that a script's first
+  // run is never reordered behind later commands), then with EVALSHA; on NOSCRIPT (a SCRIPT
+  // FLUSH) it sends it again with EVAL, transparently: `callback` sees only the final result,
+  // exactly once.
   void evalScript(const RedisScript& script, std::vector<std::string> keys,
                   std::vector<std::string> args, Callback callback,
                   std::optional<uint32_t> timeout_ms = std::nullopt);
@@ -219,6 +222,9 @@ class RedisClient {
   std::deque<Deadline> deadlines_;  // increasing `at`: front is the earliest pending deadline
   uint64_t next_seq_ = 0;
   uint64_t sweep_due_ = 0;  // when the sweep timer fires; 0: not armed
+
+  // SHA-1s of the scripts already sent with EVAL on the current connection (see evalScript).
+  std::unordered_set<std::string> scripts_sent_;
 
   bool subscriber_ = false;
   bool subscribing_ = false;  // hand-shake done, waiting for SUBSCRIBE confirmations

@@ -242,6 +242,23 @@ long long evalCalls(SyncRedis& redis) {
   return at == std::string::npos ? 0 : std::stoll(info.substr(at + 19));
 }
 
+TEST_F(RedisClientTest, AScriptsFirstRunIsNotOvertakenByLaterCommands) {
+  RedisServer server;
+  ASSERT_TRUE(server.ok());
+  auto redis = server.client();
+  auto client = connectedClient(server);
+  // Never run on this server: an EVALSHA would come back NOSCRIPT and its EVAL would then run
+  // after the APPEND sent behind it.
+  RedisScript script("return redis.call('SET', KEYS[1], 'a')");
+  auto first = std::make_shared<Outcome>();
+  auto second = std::make_shared<Outcome>();
+  client->evalScript(script, {"order"}, {}, capture(first));
+  client->command({"APPEND", "order", "b"}, capture(second));
+  ASSERT_TRUE(loop_.runUntil([&] { return first->done() && second->done(); }));
+  EXPECT_EQ(redis->string({"GET", "order"}), "ab");
+  finish(client);
+}
+
 TEST_F(RedisClientTest, ScriptsRunBySha1AndFallBackToEvalAfterScriptFlush) {
   RedisServer server;
   ASSERT_TRUE(server.ok());
@@ -258,13 +275,15 @@ TEST_F(RedisClientTest, ScriptsRunBySha1AndFallBackToEvalAfterScriptFlush) {
     return *outcome;
   };
   EXPECT_EQ(call().reply, "[\"script:counter\", \"a\0b\", (integer) 1]"s);
-  EXPECT_EQ(evalCalls(*redis), 0);  // EVALSHA found it
+  EXPECT_EQ(evalCalls(*redis), 1);  // the first run on a connection is an EVAL
+  EXPECT_EQ(call().reply, "[\"script:counter\", \"a\0b\", (integer) 2]"s);
+  EXPECT_EQ(evalCalls(*redis), 1);  // then EVALSHA finds it
 
   redis->command({"SCRIPT", "FLUSH"});
-  EXPECT_EQ(call().reply, "[\"script:counter\", \"a\0b\", (integer) 2]"s);
-  EXPECT_EQ(evalCalls(*redis), 1);  // NOSCRIPT, then EVAL (which cached it again)
   EXPECT_EQ(call().reply, "[\"script:counter\", \"a\0b\", (integer) 3]"s);
-  EXPECT_EQ(evalCalls(*redis), 1);
+  EXPECT_EQ(evalCalls(*redis), 2);  // NOSCRIPT, then EVAL (which cached it again)
+  EXPECT_EQ(call().reply, "[\"script:counter\", \"a\0b\", (integer) 4]"s);
+  EXPECT_EQ(evalCalls(*redis), 2);
 
   auto failing = std::make_shared<Outcome>();
   client->evalScript(RedisScript("return redis.error_reply('MYCODE went wrong')"), {}, {},
