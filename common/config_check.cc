@@ -143,7 +143,7 @@ class Checker {
       case KeyType::kEnum:
         return checkEnum(key, value, path);
       case KeyType::kStringArray:
-        return checkStrings(value, path);
+        return checkStrings(key, value, path);
       case KeyType::kObject:
         if (!cJSON_IsObject(value)) fail(path, "must be an object, got " + describeJson(value));
         return;
@@ -193,7 +193,7 @@ class Checker {
                            describeJson(value)));
   }
 
-  void checkStrings(const cJSON* value, const std::string& path) {
+  void checkStrings(const KeySpec& key, const cJSON* value, const std::string& path) {
     if (!cJSON_IsArray(value)) {
       fail(path, "must be an array of strings, got " + describeJson(value));
       return;
@@ -204,6 +204,9 @@ class Checker {
         fail(itemPath(path, index), "must be a string, got " + describeJson(item));
       } else if (item->valuestring[0] == '\0') {
         fail(itemPath(path, index), "must not be empty");
+      } else if (key.check != nullptr) {
+        std::string reason = key.check(item->valuestring);
+        if (!reason.empty()) fail(itemPath(path, index), std::move(reason));
       }
     }
   }
