@@ -66,6 +66,10 @@ void StatusLeader::start() {
   schedule(0);
 }
 
+void StatusLeader::onConnected() {
+  if (!leader_ && !busy_) schedule(0);
+}
+
 bool StatusLeader::isLeader() const {
   return leader_ && monoMs() < valid_until_ms_;
 }

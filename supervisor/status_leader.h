@@ -42,6 +42,8 @@ class StatusLeader {
   StatusLeader& operator=(const StatusLeader&) = delete;
 
   void start();
+  // The Redis connection is (back) up: a follower tries at once instead of at its next tick.
+  void onConnected();
   // A new status.lease_ms; used from the next acquisition or renewal.
   void setLeaseMs(uint32_t lease_ms) { lease_ms_ = lease_ms; }
 
