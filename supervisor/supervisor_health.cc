@@ -130,6 +130,8 @@ JsonPtr Supervisor::statusJson() const {
   cJSON_AddStringToObject(config, "file", options_.sources.file_path.c_str());
   cJSON_AddStringToObject(config, "overrides_version",
                           config_source_ ? config_source_->overridesVersion().c_str() : "");
+  // Secrets masked, as --check-config shows it.
+  cJSON_AddItemToObject(config, "effective", parseJson(renderEffective(*running_)).release());
   cJSON* pending = cJSON_AddArrayToObject(config, "restart_pending");
   for (const std::string& key : restart_pending_) {
     cJSON_AddItemToArray(pending, cJSON_CreateString(key.c_str()));
