@@ -46,6 +46,8 @@ return 0
 }
 
 constexpr uint64_t kMinRetryMs = 10;
+constexpr uint64_t kTransportRetryMs = 200;  // Redis not reachable: try again soon, but not hot
+constexpr uint64_t kFollowerPollMs = 1000;   // a released lease is taken over within this
 
 spdlog::logger& logger() {
   return log::get("sup");
@@ -116,7 +118,7 @@ void StatusLeader::onAcquireReply(const RedisResult& result, uint64_t sent_ms) {
   if (released_) return;
   RedisReply reply = result.reply();
   if (!result.ok() || !reply.isArray()) {
-    schedule(renewIntervalMs());
+    schedule(std::min(renewIntervalMs(), kTransportRetryMs));
     return;
   }
   if (reply[0].integer() == 1) {
@@ -127,9 +129,11 @@ void StatusLeader::onAcquireReply(const RedisResult& result, uint64_t sent_ms) {
   }
   holder_ = std::string(reply[1].str());
   long long remaining = reply[2].integer();
-  // Try again right after the holder's lease runs out, or in a third of a lease at the latest.
-  uint64_t delay = remaining > 0 ? uint64_t(remaining) + 1 : renewIntervalMs();
-  schedule(std::clamp<uint64_t>(delay, kMinRetryMs, renewIntervalMs()));
+  // Try again right after the holder's lease runs out, and meanwhile every second (a lease
+  // released on a clean stop is taken over that soon) or every third of a lease if shorter.
+  uint64_t poll = std::min(renewIntervalMs(), kFollowerPollMs);
+  uint64_t delay = remaining > 0 ? uint64_t(remaining) + 1 : poll;
+  schedule(std::clamp<uint64_t>(delay, kMinRetryMs, poll));
 }
 
 void StatusLeader::renew() {

@@ -2,8 +2,9 @@
 // lease `sg:status:leader` (value: its instance id) and may publish presence.
 //
 // Design. A follower tries to take the lease with SET NX PX status.lease_ms (inside a script that
-// also returns the holder and its remaining time, so the next try is timed for the lease's expiry
-// rather than a fixed poll: a dead leader is replaced within one lease). A leader renews every
+// also returns the holder and its remaining time, so the next try is timed for the lease's expiry:
+// a dead leader is replaced within one lease; meanwhile followers ask every second, so a lease
+// released on a clean stop is taken over within a second). A leader renews every
 // third of the lease with a compare-and-extend script. Leadership is judged on this process's
 // monotonic clock: a lease counts from the moment the command that took or extended it was *sent*
 // (Redis ran it later, so its expiry is later still), and this side stops acting as leader at

@@ -41,6 +41,7 @@ void WorkerMetrics::update(const std::string& worker_id, const cJSON* metrics) {
   Families& stored = workers_[worker_id];
   stored.clear();
   for (MetricFamily& family : families) {
+    if (family.samples.empty()) continue;
     if (reservedName(family.name)) {
       problems.push_back(fmt::format("family \"{}\": reserved name", family.name));
       continue;
