@@ -7,6 +7,7 @@
 #include <memory>
 #include <regex>
 #include <set>
+#include <sstream>
 
 #include "support/child_process.h"
 
@@ -34,9 +35,10 @@ std::string page(const std::string& name) {
 std::set<std::string> flagsOf(const std::string& help) {
   std::set<std::string> flags;
   std::regex flag(R"(^\s+(--[a-z][a-z-]*))");
-  for (auto it = std::sregex_iterator(help.begin(), help.end(), flag, std::regex::multiline);
-       it != std::sregex_iterator(); ++it) {
-    flags.insert((*it)[1]);
+  std::istringstream lines(help);
+  std::smatch match;
+  for (std::string line; std::getline(lines, line);) {
+    if (std::regex_search(line, match, flag)) flags.insert(match[1]);
   }
   return flags;
 }
