@@ -76,9 +76,9 @@ bool readHistogram(const cJSON* sample, HistogramValue* histogram, std::string* 
       *problem = "a bucket must be [finite bound, count]";
       return false;
     }
-    bool ordered = histogram->buckets.empty() ||
-                   (bound->valuedouble > histogram->buckets.back().first &&
-                    count >= histogram->buckets.back().second);
+    bool ordered =
+        histogram->buckets.empty() || (bound->valuedouble > histogram->buckets.back().first &&
+                                       count >= histogram->buckets.back().second);
     if (!ordered || count > histogram->count) {
       *problem = "buckets must have increasing bounds and cumulative counts";
       return false;

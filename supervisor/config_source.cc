@@ -109,9 +109,9 @@ void ConfigSource::onOverrides(const RedisResult& result) {
   }
   overrides_read_ = true;
   if (!result.ok()) {  // WRONGTYPE: someone stored something other than a string
-    ConfigUpdate update = failedUpdate(trigger, std::string(keys::kConfigOverrides),
-                                       "must be a string holding a JSON object (" +
-                                           std::string(result.message()) + ")");
+    ConfigUpdate update = failedUpdate(
+        trigger, std::string(keys::kConfigOverrides),
+        "must be a string holding a JSON object (" + std::string(result.message()) + ")");
     update.overrides_version = version_;
     on_update_(std::move(update));
     return;

@@ -29,7 +29,7 @@ std::string_view configTriggerName(ConfigTrigger trigger);  // "start", "sighup"
 
 struct ConfigUpdate {
   ConfigTrigger trigger = ConfigTrigger::kStart;
-  ConfigResult result;         // ok(): the new candidate; else the errors, each with its key path
+  ConfigResult result;  // ok(): the new candidate; else the errors, each with its key path
   std::string overrides_version;  // sg:config:version when the overrides were read ("" unknown)
 };
 

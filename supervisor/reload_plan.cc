@@ -15,9 +15,8 @@ ReloadPlan planReload(const ConfigPtr& running, const Config& next) {
     if (change.reload == ReloadClass::kWorkerRestart) plan.restart_workers = true;
   }
   if (!plan.applied.empty()) {
-    plan.adopted = plan.deferred.empty()
-                       ? std::make_shared<const Config>(next)
-                       : retainKeys(next, *running, ReloadClass::kFullRestart);
+    plan.adopted = plan.deferred.empty() ? std::make_shared<const Config>(next)
+                                         : retainKeys(next, *running, ReloadClass::kFullRestart);
   }
   return plan;
 }

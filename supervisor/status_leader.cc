@@ -196,19 +196,19 @@ void StatusLeader::release(std::function<void()> done) {
   leader_ = false;
   valid_until_ms_ = 0;
   // Sent even when not leading: an acquisition still in flight may have succeeded.
-  redis_.evalScript(releaseScript(), {std::string(keys::kStatusLeader)}, {instance_id_},
-                    [this, was_leader, done = std::move(done),
-                     alive = life_.watch()](const RedisResult& result) {
-                      if (!alive.expired() && was_leader) {
-                        if (result.ok() && result.reply().integer() == 1) {
-                          logger().info("{} released the status lease", instance_id_);
-                        } else {
-                          logger().warn("status lease not released ({}); it expires by itself",
-                                        result.ok() ? "no longer ours" : result.message());
-                        }
-                      }
-                      if (done) done();
-                    });
+  redis_.evalScript(
+      releaseScript(), {std::string(keys::kStatusLeader)}, {instance_id_},
+      [this, was_leader, done = std::move(done), alive = life_.watch()](const RedisResult& result) {
+        if (!alive.expired() && was_leader) {
+          if (result.ok() && result.reply().integer() == 1) {
+            logger().info("{} released the status lease", instance_id_);
+          } else {
+            logger().warn("status lease not released ({}); it expires by itself",
+                          result.ok() ? "no longer ours" : result.message());
+          }
+        }
+        if (done) done();
+      });
 }
 
 }  // namespace sg

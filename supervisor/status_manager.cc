@@ -86,7 +86,8 @@ void StatusManager::publish() {
   const Presence& presence =
       status.presences[currentPeriod(status.interval_s) % status.presences.size()];
   std::vector<std::string> keys = {std::string(keys::kStatusLeader)};
-  for (const std::string& platform : status.platforms) keys.push_back(keys::outboundStream(platform));
+  for (const std::string& platform : status.platforms)
+    keys.push_back(keys::outboundStream(platform));
   std::vector<std::string> args = {leader_.instanceId(), std::to_string(config_->outbound.maxlen),
                                    encode(presence)};
   redis_.evalScript(publishScript(), std::move(keys), std::move(args),

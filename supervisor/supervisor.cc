@@ -39,7 +39,8 @@ Supervisor::Supervisor(uv_loop_t* loop, SupervisorOptions options)
       instance_id_(options_.instance_id.empty() ? "supervisor-" + randomHex(6)
                                                 : options_.instance_id),
       notifier_(loop),
-      signals_(loop, [this](SupervisorSignal signal, int, unsigned count) { onSignal(signal, count); }),
+      signals_(loop,
+               [this](SupervisorSignal signal, int, unsigned count) { onSignal(signal, count); }),
       health_(loop, *this),
       startup_timer_(loop) {
   adopt(options_.config);
@@ -158,10 +159,10 @@ void Supervisor::onConfigUpdate(ConfigUpdate update) {
 
 void Supervisor::refuse(const ConfigUpdate& update) {
   std::string_view trigger = configTriggerName(update.trigger);
-  configLogger().error("configuration ({}{}) refused; keeping configuration {}:", trigger,
-                       update.overrides_version.empty() ? "" : ", overrides version " +
-                                                                   update.overrides_version,
-                       config_digest_);
+  configLogger().error(
+      "configuration ({}{}) refused; keeping configuration {}:", trigger,
+      update.overrides_version.empty() ? "" : ", overrides version " + update.overrides_version,
+      config_digest_);
   for (const ConfigError& error : update.result.errors) configLogger().error("  {}", error.text());
   countReload(update.trigger, "refused");
 }
@@ -184,8 +185,8 @@ void Supervisor::apply(const ConfigResult& result, ConfigTrigger trigger) {
   adopt(plan.adopted);
   ++config_version_;
   applyOwnSettings(*previous);
-  configLogger().info("configuration {} (version {}) applied ({})", config_digest_,
-                      config_version_, configTriggerName(trigger));
+  configLogger().info("configuration {} (version {}) applied ({})", config_digest_, config_version_,
+                      configTriggerName(trigger));
   countReload(trigger, "applied");
   if (!workers_started_) return;  // they will start with it
   if (!pool_->setConfig(running_, config_text_)) {
@@ -194,9 +195,10 @@ void Supervisor::apply(const ConfigResult& result, ConfigTrigger trigger) {
   if (plan.scale) pool_->setWorkerCount(running_->workers);
   if (plan.restart_workers) {
     if (previous->redis.url != running_->redis.url) {
-      logger().warn("redis.url changed: the workers move to {}; this supervisor's own connection "
-                    "(lease, presence, overrides) stays on {} until it is restarted",
-                    displayValue(*findKey("redis.url"), *running_), redis_->maskedUrl());
+      logger().warn(
+          "redis.url changed: the workers move to {}; this supervisor's own connection "
+          "(lease, presence, overrides) stays on {} until it is restarted",
+          displayValue(*findKey("redis.url"), *running_), redis_->maskedUrl());
     }
     pool_->restartAll([](bool completed) {
       logger().info("rolling restart {}", completed ? "complete" : "interrupted");
@@ -210,9 +212,10 @@ void Supervisor::warnDeferred(const ReloadPlan& plan, const Config& next) {
   for (const ConfigChange& change : plan.deferred) {
     const KeySpec* key = findKey(change.key);
     restart_pending_.emplace_back(change.key);
-    configLogger().warn("{} changed to {} but needs a restart of sg-supervisor (full_restart); "
-                        "still running with {}",
-                        change.key, displayValue(*key, next), displayValue(*key, *running_));
+    configLogger().warn(
+        "{} changed to {} but needs a restart of sg-supervisor (full_restart); "
+        "still running with {}",
+        change.key, displayValue(*key, next), displayValue(*key, *running_));
   }
 }
 
@@ -287,12 +290,14 @@ void Supervisor::onLeadership(bool leader) {
 
 void Supervisor::updateSystemdStatus() {
   WorkerPoolHealth health = pool_ ? pool_->health() : WorkerPoolHealth{};
-  std::string text = fmt::format(
-      "{}; workers {}/{} ready{}; Redis {}; {}; configuration {}",
-      phase_ == Phase::kStopping ? "stopping" : phase_ == Phase::kStarting ? "starting" : "running",
-      health.ready, health.target, health.crash_looping ? " (crash loop)" : "",
-      redis_ && redis_->connected() ? "up" : "down",
-      leader_ && leader_->isLeader() ? "status leader" : "not leader", config_digest_);
+  std::string text =
+      fmt::format("{}; workers {}/{} ready{}; Redis {}; {}; configuration {}",
+                  phase_ == Phase::kStopping   ? "stopping"
+                  : phase_ == Phase::kStarting ? "starting"
+                                               : "running",
+                  health.ready, health.target, health.crash_looping ? " (crash loop)" : "",
+                  redis_ && redis_->connected() ? "up" : "down",
+                  leader_ && leader_->isLeader() ? "status leader" : "not leader", config_digest_);
   notifier_.status(text);
 }
 

@@ -52,10 +52,10 @@ namespace sg {
 struct SupervisorOptions {
   ConfigSources sources;  // the file's path and text as read at start, environment, command line
   ConfigPtr config;       // built from `sources` and validated (before the Redis overrides)
-  std::string worker_executable;        // "": sg-worker beside this executable
-  std::string instance_id;              // "": supervisor-<random hex>
-  uint32_t overrides_wait_ms = 5000;    // how long the workers wait for the first overrides read
-  uint32_t kill_grace_ms = 5000;        // drain or stop deadline → SIGKILL
+  std::string worker_executable;      // "": sg-worker beside this executable
+  std::string instance_id;            // "": supervisor-<random hex>
+  uint32_t overrides_wait_ms = 5000;  // how long the workers wait for the first overrides read
+  uint32_t kill_grace_ms = 5000;      // drain or stop deadline → SIGKILL
 };
 
 class Supervisor final : public HealthSource {
@@ -116,7 +116,7 @@ class Supervisor final : public HealthSource {
   ConfigPtr running_;
   std::string config_text_;  // renderEffective(*running_, false): what workers receive
   std::string config_digest_;
-  uint64_t config_version_ = 1;  // configurations adopted by this process
+  uint64_t config_version_ = 1;               // configurations adopted by this process
   std::vector<std::string> restart_pending_;  // full_restart keys whose change waits for a restart
   std::map<std::pair<std::string, std::string>, uint64_t> reloads_;  // (trigger, outcome) → count
   double started_at_ = 0;

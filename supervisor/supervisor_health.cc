@@ -53,8 +53,7 @@ std::string Supervisor::metricsText() const {
 void Supervisor::writeSupervisorMetrics(PrometheusText& out) const {
   out.family("sg_supervisor_info", MetricType::kGauge, "This supervisor (always 1).");
   out.sample("sg_supervisor_info", {{"instance", instance_id_}, {"version", SG_VERSION}}, 1);
-  gauge(out, "sg_supervisor_start_time_seconds", "Unix time the supervisor started.",
-        started_at_);
+  gauge(out, "sg_supervisor_start_time_seconds", "Unix time the supervisor started.", started_at_);
   gauge(out, "sg_supervisor_redis_connected", "1 when the supervisor's Redis connection is up.",
         redis_ && redis_->connected() ? 1 : 0);
 

@@ -72,10 +72,9 @@ class SupervisorTest : public ::testing::Test {
   void addMessages(int channels, int per_channel, const std::string& prefix) {
     for (int m = 0; m < per_channel; ++m) {
       for (int c = 0; c < channels; ++c) {
-        addInbound(*client_,
-                   makeEnvelope({.event_id = prefix + "-c" + std::to_string(c) + "-m" +
-                                             std::to_string(m),
-                                 .channel_id = prefix + "-c" + std::to_string(c)}));
+        addInbound(*client_, makeEnvelope({.event_id = prefix + "-c" + std::to_string(c) + "-m" +
+                                                       std::to_string(m),
+                                           .channel_id = prefix + "-c" + std::to_string(c)}));
       }
     }
   }
@@ -130,11 +129,8 @@ TEST_F(SupervisorTest, KilledWorkerIsReplacedAndNothingIsLost) {
   std::vector<pid_t> before = supervisor.workerPids();
   ASSERT_EQ(before.size(), 2u);
   JsonPtr status = supervisor.status();
-  std::string victim_id =
-      std::string(jsonString(cJSON_GetArrayItem(jsonField(jsonField(status.get(), "workers"),
-                                                          "list"),
-                                                0),
-                             "id"));
+  std::string victim_id = std::string(jsonString(
+      cJSON_GetArrayItem(jsonField(jsonField(status.get(), "workers"), "list"), 0), "id"));
   pid_t victim = before[0];
 
   addMessages(10, 10, "kill");
@@ -146,7 +142,8 @@ TEST_F(SupervisorTest, KilledWorkerIsReplacedAndNothingIsLost) {
     std::vector<pid_t> pids;
     const cJSON* worker = nullptr;
     cJSON_ArrayForEach(worker, jsonField(jsonField(s, "workers"), "list")) {
-      if (jsonString(worker, "state") == "ready") pids.push_back(jsonField(worker, "pid")->valueint);
+      if (jsonString(worker, "state") == "ready")
+        pids.push_back(jsonField(worker, "pid")->valueint);
     }
     return pids.size() == 2 && std::find(pids.begin(), pids.end(), victim) == pids.end();
   }));
@@ -170,8 +167,8 @@ TEST_F(SupervisorTest, KilledWorkerIsReplacedAndNothingIsLost) {
 }
 
 TEST_F(SupervisorTest, WorkerThatCannotStartBacksOffAndTheSupervisorSaysWhy) {
-  SupervisorProcess& supervisor = makeSupervisor(
-      "sup-nostart", R"({"workers": 1, "supervisor": {"restart_base_ms": 40,
+  SupervisorProcess& supervisor =
+      makeSupervisor("sup-nostart", R"({"workers": 1, "supervisor": {"restart_base_ms": 40,
                         "restart_max_ms": 5000, "restart_intensity": 1000}})");
   supervisor.setWorkerBinary(dir_.file("no-such-worker"));
   ASSERT_TRUE(supervisor.start());
@@ -206,8 +203,8 @@ TEST_F(SupervisorTest, WorkerThatCannotStartBacksOffAndTheSupervisorSaysWhy) {
 }
 
 TEST_F(SupervisorTest, PastTheRestartIntensityItReleasesTheLeaseAndExits70) {
-  SupervisorProcess& supervisor = makeSupervisor(
-      "sup-giveup", R"({"workers": 1, "supervisor": {"restart_base_ms": 10,
+  SupervisorProcess& supervisor =
+      makeSupervisor("sup-giveup", R"({"workers": 1, "supervisor": {"restart_base_ms": 10,
                        "restart_max_ms": 50, "restart_intensity": 3, "restart_period_s": 60}})");
   supervisor.setWorkerBinary(dir_.file("no-such-worker"));
   ASSERT_TRUE(supervisor.start());
@@ -238,9 +235,9 @@ TEST_F(SupervisorTest, SighupAppliesALiveKeyToTheWorkersWithoutRestartingThem) {
   EXPECT_EQ(asSet(supervisor.workerPids()), pids) << "a live key must not restart workers";
   long code = 0;
   PromText metrics = parsePrometheusText(supervisor.get("/metrics", &code));
-  EXPECT_EQ(metrics.value("sg_supervisor_reloads_total", {{"trigger", "sighup"},
-                                                          {"outcome", "applied"}}),
-            1);
+  EXPECT_EQ(
+      metrics.value("sg_supervisor_reloads_total", {{"trigger", "sighup"}, {"outcome", "applied"}}),
+      1);
   EXPECT_EQ(metrics.value("sg_supervisor_worker_spawns_total"), 2);
   EXPECT_NE(supervisor.log().find("llm.model (live)"), std::string::npos);
 }
@@ -422,8 +419,8 @@ TEST_F(SupervisorTest, PidFileRefusesASecondSupervisorAndTakesOverAStaleOne) {
 }
 
 TEST_F(SupervisorTest, CheckConfigMasksSecretsAndABadFileIsRefusedWithItsKeyPath) {
-  SupervisorProcess& check = makeSupervisor(
-      "sup-check", R"({"llm": {"api_key": "sk-very-secret"}, "redis": {"url":
+  SupervisorProcess& check =
+      makeSupervisor("sup-check", R"({"llm": {"api_key": "sk-very-secret"}, "redis": {"url":
                        "redis://:hunter2@127.0.0.1:6379/0"}})");
   ASSERT_TRUE(check.start({"--check-config"}));
   EXPECT_EQ(check.waitExit(), 0);
@@ -489,8 +486,8 @@ TEST_F(SupervisorTest, TellsSystemdReadyReloadingAndStopping) {
 
   supervisor.writeConfig(R"({"llm": {"model": "test/notify"}})");
   supervisor.process().signal(SIGHUP);
-  ASSERT_TRUE(waitFor([&] { return notify.indexOf("READY=1", ready + 1) != std::string::npos; },
-                      20000));
+  ASSERT_TRUE(
+      waitFor([&] { return notify.indexOf("READY=1", ready + 1) != std::string::npos; }, 20000));
   size_t reloading = notify.indexOf("RELOADING=1", ready + 1);
   ASSERT_NE(reloading, std::string::npos);
   EXPECT_NE(notify.messages()[reloading].find("MONOTONIC_USEC="), std::string::npos);

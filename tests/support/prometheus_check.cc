@@ -143,7 +143,8 @@ class Reader {
     if (!help) return type(name, rest);
     if (!helps_.insert(name).second) fail("second HELP for " + name);
     for (size_t i = 0; i < rest.size(); ++i) {
-      if (rest[i] == '\\' && (i + 1 >= rest.size() || (rest[i + 1] != '\\' && rest[i + 1] != 'n'))) {
+      if (rest[i] == '\\' &&
+          (i + 1 >= rest.size() || (rest[i + 1] != '\\' && rest[i + 1] != 'n'))) {
         return fail("bad escape in HELP of " + name);
       }
       if (rest[i] == '\\') ++i;
@@ -190,8 +191,7 @@ class Reader {
     }
     if (!series_.insert(seriesKey(sample)).second) fail("duplicate series " + seriesKey(sample));
     auto type = out_->types.find(family);
-    if (type != out_->types.end() && type->second == "counter" &&
-        !(sample.value >= 0)) {
+    if (type != out_->types.end() && type->second == "counter" && !(sample.value >= 0)) {
       fail("negative or NaN counter " + sample.name);
     }
     if (type != out_->types.end() && type->second == "histogram" && sample.name == family) {

@@ -25,7 +25,8 @@ struct PromText {
 
   // The value of the one sample with this name and (a superset of) these labels; NaN when there
   // is none or more than one.
-  double value(const std::string& name, const std::map<std::string, std::string>& labels = {}) const;
+  double value(const std::string& name,
+               const std::map<std::string, std::string>& labels = {}) const;
   // Every sample with this name.
   std::vector<const PromSample*> all(const std::string& name) const;
 };

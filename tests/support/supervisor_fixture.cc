@@ -12,7 +12,8 @@ std::string supervisorConfigJson(const RedisServer& redis, int health_port,
                                  const std::string& extra_json) {
   std::string defaults = R"({
     "workers": 2,
-    "health": {"listen": "127.0.0.1:)" + std::to_string(health_port) + R"("},
+    "health": {"listen": "127.0.0.1:)" +
+                         std::to_string(health_port) + R"("},
     "supervisor": {"restart_base_ms": 50, "restart_max_ms": 1000, "restart_intensity": 50,
                    "worker_timeout_ms": 10000},
     "status": {"lease_ms": 1000, "interval_s": 1,
@@ -44,8 +45,8 @@ void SupervisorProcess::writeConfig(const std::string& extra_json) {
 
 bool SupervisorProcess::start(const std::vector<std::string>& flags,
                               const std::map<std::string, std::string>& env) {
-  std::vector<std::string> argv = {SG_SUPERVISOR_BIN, "--config",        config_path_,
-                                   "--instance-id",   name_,             "--worker-binary",
+  std::vector<std::string> argv = {SG_SUPERVISOR_BIN, "--config", config_path_,
+                                   "--instance-id",   name_,      "--worker-binary",
                                    worker_binary_};
   argv.insert(argv.end(), flags.begin(), flags.end());
   return process_.start(argv, log_path_, env);

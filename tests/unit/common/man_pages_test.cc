@@ -63,9 +63,9 @@ TEST(ManPages, EveryWorkerFlagIsDocumented) {
 }
 
 TEST(ManPages, EveryPageHasTheSectionsOperatorsLookFor) {
-  const std::vector<std::string> full = {"NAME",        "SYNOPSIS", "DESCRIPTION", "OPTIONS",
-                                         "SIGNALS",     "FILES",    "ENVIRONMENT", "EXIT STATUS",
-                                         "EXAMPLES",    "SEE ALSO"};
+  const std::vector<std::string> full = {"NAME",     "SYNOPSIS", "DESCRIPTION", "OPTIONS",
+                                         "SIGNALS",  "FILES",    "ENVIRONMENT", "EXIT STATUS",
+                                         "EXAMPLES", "SEE ALSO"};
   for (const char* man : {"sg-supervisor.8", "sg-worker.8"}) {
     std::string text = page(man);
     for (const std::string& section : full) {
@@ -73,9 +73,9 @@ TEST(ManPages, EveryPageHasTheSectionsOperatorsLookFor) {
     }
   }
   std::string bus = page("stargazer-bus.7");
-  for (const char* section : {"NAME", "DESCRIPTION", "INBOUND", "OUTBOUND", "GATEWAY CALLS",
-                              "CONFIGURATION UPDATES", "DEAD LETTERS", "LEADERSHIP AND PRESENCE",
-                              "LIVENESS", "SEE ALSO"}) {
+  for (const char* section :
+       {"NAME", "DESCRIPTION", "INBOUND", "OUTBOUND", "GATEWAY CALLS", "CONFIGURATION UPDATES",
+        "DEAD LETTERS", "LEADERSHIP AND PRESENCE", "LIVENESS", "SEE ALSO"}) {
     EXPECT_NE(bus.find("\n.SH " + std::string(section) + "\n"), std::string::npos) << section;
   }
 }

@@ -43,7 +43,9 @@ TEST(MetricsExport, WorkerReportsBecomePerWorkerAndTotalFamiliesThatParse) {
   EXPECT_EQ(parsed.types["sg_worker_messages_total"], "counter");
   EXPECT_EQ(parsed.types["sg_inflight"], "gauge");
   EXPECT_EQ(parsed.types["sg_llm_call_seconds"], "histogram");
-  EXPECT_EQ(parsed.value("sg_worker_messages_total", {{"worker", "worker-a"}, {"outcome", "answered"}}), 3);
+  EXPECT_EQ(
+      parsed.value("sg_worker_messages_total", {{"worker", "worker-a"}, {"outcome", "answered"}}),
+      3);
   EXPECT_EQ(parsed.value("sg_messages_total", {{"outcome", "answered"}}), 7);
   EXPECT_EQ(parsed.value("sg_inflight"), 3);
   // Buckets add up across workers; the label value survives its escapes.
@@ -115,23 +117,24 @@ TEST(MetricsExport, ValuesAndHelpAreFormattedAsTheTextFormatWants) {
 // The checker itself refuses what the format forbids (so a passing /metrics means something).
 TEST(MetricsExport, TheCheckerRefusesBrokenText) {
   const char* broken[] = {
-      "x 1",                                            // no final newline
-      "1x 1\n",                                         // bad name
-      "x{a=\"1\" 1\n",                                  // unterminated labels
-      "x{a=\"\\t\"} 1\n",                               // bad escape
-      "# TYPE x counter\nx -1\n",                       // negative counter
-      "# TYPE x gauge\nx 1\n# TYPE x gauge\n",          // second TYPE
-      "x 1\n# TYPE x gauge\n",                          // TYPE after samples
+      "x 1",                                                       // no final newline
+      "1x 1\n",                                                    // bad name
+      "x{a=\"1\" 1\n",                                             // unterminated labels
+      "x{a=\"\\t\"} 1\n",                                          // bad escape
+      "# TYPE x counter\nx -1\n",                                  // negative counter
+      "# TYPE x gauge\nx 1\n# TYPE x gauge\n",                     // second TYPE
+      "x 1\n# TYPE x gauge\n",                                     // TYPE after samples
       "# TYPE x gauge\n# TYPE y gauge\nx 1\ny 1\nx{a=\"b\"} 2\n",  // family split
-      "x 1\nx 2\n",                                     // duplicate series
-      "x one\n",                                        // bad value
+      "x 1\nx 2\n",                                                // duplicate series
+      "x one\n",                                                   // bad value
       "# TYPE h histogram\nh_bucket{le=\"1\"} 2\nh_bucket{le=\"+Inf\"} 1\nh_sum 1\nh_count 1\n",
       "# TYPE h histogram\nh_bucket{le=\"1\"} 1\nh_sum 1\nh_count 1\n",  // no +Inf
   };
   for (const char* text : broken) {
     EXPECT_FALSE(test::parsePrometheusText(text).errors.empty()) << text;
   }
-  EXPECT_TRUE(test::parsePrometheusText("# a comment\nx{a=\"b\"} 1 1700000000000\n").errors.empty());
+  EXPECT_TRUE(
+      test::parsePrometheusText("# a comment\nx{a=\"b\"} 1 1700000000000\n").errors.empty());
 }
 
 }  // namespace

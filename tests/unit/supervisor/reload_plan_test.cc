@@ -32,7 +32,8 @@ TEST(ReloadPlan, LiveKeysApplyWithoutRestartOrScale) {
   EXPECT_EQ(plan.adopted->llm.model, "other/model");
   EXPECT_FALSE(plan.scale);
   EXPECT_FALSE(plan.restart_workers);
-  EXPECT_EQ(keysOf(plan.applied), (std::vector<std::string_view>{"llm.model", "status.interval_s"}));
+  EXPECT_EQ(keysOf(plan.applied),
+            (std::vector<std::string_view>{"llm.model", "status.interval_s"}));
 }
 
 TEST(ReloadPlan, WorkersScaleAndRedisUrlRestartsWorkers) {
@@ -60,7 +61,8 @@ TEST(ReloadPlan, FullRestartKeysKeepTheirRunningValuesAndAreNamed) {
   only_full.heartbeat.interval_ms = 999;
   ReloadPlan deferred_only = planReload(base(), only_full);
   EXPECT_FALSE(deferred_only.changed()) << "nothing to apply, but not ignored:";
-  EXPECT_EQ(keysOf(deferred_only.deferred), (std::vector<std::string_view>{"heartbeat.interval_ms"}));
+  EXPECT_EQ(keysOf(deferred_only.deferred),
+            (std::vector<std::string_view>{"heartbeat.interval_ms"}));
 }
 
 TEST(ReloadPlan, DisplayedValuesHideSecrets) {

@@ -93,12 +93,13 @@ TEST_F(StatusLeaderTest, StepsDownBeforeItsLeaseCanExpireWhenRenewalsStall) {
   auto redis = client();
   long long ttl_at_step_down = -100;
   bool stepped_down = false;
-  auto owned = std::make_unique<StatusLeader>(loop_.get(), *redis, "sup-stall", 1000, [&](bool leading) {
-    if (leading) return;
-    stepped_down = true;
-    // Redis is paused for writes, not reads: the lease's remaining time is still visible.
-    ttl_at_step_down = sync_->integer({"PTTL", "sg:status:leader"});
-  });
+  auto owned =
+      std::make_unique<StatusLeader>(loop_.get(), *redis, "sup-stall", 1000, [&](bool leading) {
+        if (leading) return;
+        stepped_down = true;
+        // Redis is paused for writes, not reads: the lease's remaining time is still visible.
+        ttl_at_step_down = sync_->integer({"PTTL", "sg:status:leader"});
+      });
   StatusLeader& leader = *owned;
   leader.start();
   ASSERT_TRUE(loop_.runUntil([&] { return leader.isLeader(); }));
@@ -143,7 +144,8 @@ TEST_F(StatusLeaderTest, OnlyTheLeaderPublishesPresenceRotatingWithTheClock) {
   config->status.interval_s = 1;
   config->status.presences = {{"online", "one"}, {"dnd", "two"}};
   config->status.platforms = {"discord", "matrix"};
-  auto leader_owned = std::make_unique<StatusLeader>(loop_.get(), *redis, "sup-leader", 60000, nullptr);
+  auto leader_owned =
+      std::make_unique<StatusLeader>(loop_.get(), *redis, "sup-leader", 60000, nullptr);
   auto follower_owned =
       std::make_unique<StatusLeader>(loop_.get(), *redis, "sup-follower", 60000, nullptr);
   StatusLeader& leader = *leader_owned;
