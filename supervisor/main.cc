@@ -138,8 +138,7 @@ int main(int argc, char** argv) {
   if (!readFile(args)) return sg::kExitConfig;
   sg::ConfigResult built = sg::buildConfig(args.sources);
   if (!built.ok()) {
-    std::fprintf(stderr, "sg-supervisor: configuration refused:\n%s\n",
-                 built.errorText().c_str());
+    std::fprintf(stderr, "sg-supervisor: configuration refused:\n%s\n", built.errorText().c_str());
     return sg::kExitConfig;
   }
   for (const auto& warning : built.warnings) {
@@ -147,8 +146,9 @@ int main(int argc, char** argv) {
   }
   if (args.check_config) {
     std::printf("%s", sg::renderEffective(*built.config).c_str());
-    std::fprintf(stderr, "sg-supervisor: configuration OK (Redis overrides, %s, are applied at run "
-                         "time and not shown)\n",
+    std::fprintf(stderr,
+                 "sg-supervisor: configuration OK (Redis overrides, %s, are applied at run "
+                 "time and not shown)\n",
                  "sg:config:overrides");
     return sg::kExitOk;
   }

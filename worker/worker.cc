@@ -66,9 +66,10 @@ bool Worker::start(std::string* error) {
 void Worker::updateConfig(ConfigPtr config) {
   for (const ConfigChange& change : diffConfig(*config_, *config)) {
     if (change.reload == ReloadClass::kLive) continue;
-    log::get("main").warn("{} changed ({}): this worker keeps its running value until it is "
-                          "restarted",
-                          change.key, reloadClassName(change.reload));
+    log::get("main").warn(
+        "{} changed ({}): this worker keeps its running value until it is "
+        "restarted",
+        change.key, reloadClassName(change.reload));
   }
   config_ = std::move(config);
   config_digest_ = configDigest(*config_);
@@ -146,8 +147,7 @@ void Worker::reportConsumerMetrics(MetricsReport& report) const {
   report.counter("redis_errors_total", "Consumer commands that failed for transport reasons.",
                  double(s.redis_errors));
   report.gauge("inflight", "Channels held now (one entry in progress each).", double(s.inflight));
-  report.gauge("pending", "Entries read by the group and not yet acknowledged.",
-               double(s.pending));
+  report.gauge("pending", "Entries read by the group and not yet acknowledged.", double(s.pending));
   if (s.lag >= 0) {
     report.gauge("lag", "Entries in the stream not yet read by the group.", double(s.lag));
   }

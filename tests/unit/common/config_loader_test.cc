@@ -261,7 +261,8 @@ TEST(ConfigValidation, Presences) {
 }
 
 TEST(ConfigValidation, PresencePlatforms) {
-  ConfigResult result = build({.file = R"({"status": {"platforms": ["discord", "Bad-Name", ""]}})"});
+  ConfigResult result =
+      build({.file = R"({"status": {"platforms": ["discord", "Bad-Name", ""]}})"});
   std::vector<ConfigError> expected = {
       error("test.json", "status.platforms[1]", "must be a platform name ([a-z0-9_]{1,32})"),
       error("test.json", "status.platforms[2]", "must not be empty"),
