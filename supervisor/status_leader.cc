@@ -96,21 +96,22 @@ void StatusLeader::tick() {
     return;
   }
   if (leader_) {
-    renew();
+    send(renewScript(), &StatusLeader::onRenewReply);
   } else {
-    acquire();
+    send(acquireScript(), &StatusLeader::onAcquireReply);
   }
 }
 
-void StatusLeader::acquire() {
+// Runs a lease script; `on_reply` learns when it was sent (the lease counts from then).
+void StatusLeader::send(const RedisScript& script, ReplyHandler on_reply) {
   busy_ = true;
   uint64_t sent = monoMs();
-  redis_.evalScript(acquireScript(), {std::string(keys::kStatusLeader)},
+  redis_.evalScript(script, {std::string(keys::kStatusLeader)},
                     {instance_id_, std::to_string(lease_ms_)},
-                    [this, sent, alive = life_.watch()](const RedisResult& result) {
+                    [this, sent, on_reply, alive = life_.watch()](const RedisResult& result) {
                       if (alive.expired()) return;
                       busy_ = false;
-                      onAcquireReply(result, sent);
+                      (this->*on_reply)(result, sent);
                     });
 }
 
@@ -134,18 +135,6 @@ void StatusLeader::onAcquireReply(const RedisResult& result, uint64_t sent_ms) {
   uint64_t poll = std::min(renewIntervalMs(), kFollowerPollMs);
   uint64_t delay = remaining > 0 ? uint64_t(remaining) + 1 : poll;
   schedule(std::clamp<uint64_t>(delay, kMinRetryMs, poll));
-}
-
-void StatusLeader::renew() {
-  busy_ = true;
-  uint64_t sent = monoMs();
-  redis_.evalScript(renewScript(), {std::string(keys::kStatusLeader)},
-                    {instance_id_, std::to_string(lease_ms_)},
-                    [this, sent, alive = life_.watch()](const RedisResult& result) {
-                      if (alive.expired()) return;
-                      busy_ = false;
-                      onRenewReply(result, sent);
-                    });
 }
 
 void StatusLeader::onRenewReply(const RedisResult& result, uint64_t sent_ms) {

@@ -60,9 +60,9 @@ class StatusLeader {
   void release(std::function<void()> done);
 
  private:
+  using ReplyHandler = void (StatusLeader::*)(const RedisResult& result, uint64_t sent_ms);
   void tick();
-  void acquire();
-  void renew();
+  void send(const RedisScript& script, ReplyHandler on_reply);
   void onAcquireReply(const RedisResult& result, uint64_t sent_ms);
   void onRenewReply(const RedisResult& result, uint64_t sent_ms);
   void holdFrom(uint64_t sent_ms);
