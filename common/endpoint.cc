@@ -8,9 +8,6 @@
 namespace sg {
 namespace {
 
-constexpr std::string_view kUrlExample =
-    "must be a URL such as redis://127.0.0.1:6379/0 or unix:///run/redis/redis.sock";
-
 // The parts of scheme://[userinfo@]rest; userinfo is empty when there is none.
 struct UrlParts {
   std::string_view scheme;

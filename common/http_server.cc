@@ -52,7 +52,9 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   void close();
 
   // Used by HttpResponse; `exchange` names the request being answered.
-  bool current(uint64_t exchange) const { return !closed_ && in_exchange_ && exchange == exchange_; }
+  bool current(uint64_t exchange) const {
+    return !closed_ && in_exchange_ && exchange == exchange_;
+  }
   void sendFixed(int status, const HttpHeaders& headers, std::string_view body);
   bool startChunked(int status, const HttpHeaders& headers);
   bool writeChunks(const std::vector<std::string_view>& pieces);
@@ -508,7 +510,9 @@ HttpResponse& HttpResponse::operator=(HttpResponse&& other) noexcept {
   return *this;
 }
 
-HttpResponse::~HttpResponse() { abort(); }
+HttpResponse::~HttpResponse() {
+  abort();
+}
 
 HttpConnection* HttpResponse::live() const {
   auto connection = connection_.lock();
@@ -516,7 +520,9 @@ HttpConnection* HttpResponse::live() const {
   return connection.get();  // kept alive by the server until at least the next loop turn
 }
 
-bool HttpResponse::open() const { return live() != nullptr; }
+bool HttpResponse::open() const {
+  return live() != nullptr;
+}
 
 void HttpResponse::send(int status, const HttpHeaders& headers, std::string_view body) {
   if (auto* connection = live()) connection->sendFixed(status, headers, body);
@@ -590,8 +596,9 @@ bool HttpServer::start(std::string* error) {
                    &HttpServer::onConnection);
   }
   if (rc != 0) {
-    if (error) *error = "cannot listen on " + options_.host + ":" + std::to_string(options_.port) +
-                        ": " + uv_strerror(rc);
+    if (error)
+      *error = "cannot listen on " + options_.host + ":" + std::to_string(options_.port) + ": " +
+               uv_strerror(rc);
     listener_.close();
     return false;
   }
@@ -647,28 +654,50 @@ std::string_view HttpRequest::header(std::string_view lower_name) const {
 
 const char* httpReason(int status) {
   switch (status) {
-    case 100: return "Continue";
-    case 200: return "OK";
-    case 201: return "Created";
-    case 204: return "No Content";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 402: return "Payment Required";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 408: return "Request Timeout";
-    case 413: return "Payload Too Large";
-    case 422: return "Unprocessable Entity";
-    case 429: return "Too Many Requests";
-    case 431: return "Request Header Fields Too Large";
-    case 500: return "Internal Server Error";
-    case 502: return "Bad Gateway";
-    case 503: return "Service Unavailable";
-    case 504: return "Gateway Timeout";
-    case 524: return "A Timeout Occurred";
-    case 529: return "Site Overloaded";
-    default: return "Unknown";
+    case 100:
+      return "Continue";
+    case 200:
+      return "OK";
+    case 201:
+      return "Created";
+    case 204:
+      return "No Content";
+    case 400:
+      return "Bad Request";
+    case 401:
+      return "Unauthorized";
+    case 402:
+      return "Payment Required";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 408:
+      return "Request Timeout";
+    case 413:
+      return "Payload Too Large";
+    case 422:
+      return "Unprocessable Entity";
+    case 429:
+      return "Too Many Requests";
+    case 431:
+      return "Request Header Fields Too Large";
+    case 500:
+      return "Internal Server Error";
+    case 502:
+      return "Bad Gateway";
+    case 503:
+      return "Service Unavailable";
+    case 504:
+      return "Gateway Timeout";
+    case 524:
+      return "A Timeout Occurred";
+    case 529:
+      return "Site Overloaded";
+    default:
+      return "Unknown";
   }
 }
 

@@ -12,7 +12,7 @@
 // too slow for a streaming response is disconnected.
 //
 // It does not do TLS, HTTP/2, upgrades or compression, and it listens on 127.0.0.1 unless told
-// otherwise.
+// otherwise. libuv writes with write(2): the process must ignore SIGPIPE, as daemons do.
 #pragma once
 
 #include <uv.h>
@@ -37,11 +37,11 @@ struct HttpHeader {
 using HttpHeaders = std::vector<HttpHeader>;
 
 struct HttpRequest {
-  std::string method;  // "GET", "POST", ...
-  std::string target;  // as sent: path and query
-  std::string path;    // target up to '?'
-  std::string query;   // after '?', undecoded
-  HttpHeaders headers; // names in lower case, in arrival order
+  std::string method;   // "GET", "POST", ...
+  std::string target;   // as sent: path and query
+  std::string path;     // target up to '?'
+  std::string query;    // after '?', undecoded
+  HttpHeaders headers;  // names in lower case, in arrival order
   std::string body;
 
   // The first value of a header (name in lower case), or "" when absent.

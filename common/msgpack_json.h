@@ -13,7 +13,8 @@ namespace sg {
 // JSON for exactly one well-formed MessagePack object nested at most `max_depth` deep, else
 // nullopt. bin is {"$bin":"<hex>"}, ext is {"$ext":<type>,"hex":"<hex>"}, NaN and infinities
 // are null, floats use the shortest text that reads back the same, map keys that are not str
-// are rendered and quoted (1 becomes "1"), invalid UTF-8 in a str becomes U+FFFD.
+// are rendered and quoted (1 becomes "1"; an array or map key becomes "$array" or "$map"), invalid
+// UTF-8 in a str becomes U+FFFD.
 [[nodiscard]] std::optional<std::string> msgpackToJson(std::string_view bytes,
                                                        uint32_t max_depth = 64);
 

@@ -4,7 +4,7 @@
 // that completions never run inside the client's own methods and a call is never destroyed from
 // inside its own callbacks.
 //
-// It does not know what a call is: the client gives the function that delivers one.
+// It does not know what a call is beyond cancel(): the client gives the function that delivers one.
 #pragma once
 
 #include <uv.h>
@@ -26,7 +26,8 @@ class CallRegistry {
   // `deliver` gets each finished call, owning it; it runs on the loop, one call at a time.
   using Deliver = std::function<void(std::unique_ptr<Call> call)>;
 
-  CallRegistry(uv_loop_t* loop, Deliver deliver) : dispatcher_(loop), deliver_(std::move(deliver)) {}
+  CallRegistry(uv_loop_t* loop, Deliver deliver)
+      : dispatcher_(loop), deliver_(std::move(deliver)) {}
 
   uint64_t nextId() { return next_id_++; }
   Call* insert(uint64_t id, std::unique_ptr<Call> call) {
@@ -45,6 +46,17 @@ class CallRegistry {
     return out;
   }
   size_t size() const { return calls_.size(); }
+
+  // Asks a call in flight to finish as cancelled (Call::cancel()); false when it is not in flight.
+  bool cancel(uint64_t id) {
+    Call* call = find(id);
+    if (call == nullptr) return false;
+    call->cancel();
+    return true;
+  }
+  void cancelAll() {
+    for (uint64_t id : ids()) cancel(id);
+  }
 
   // The call has its result: deliver it on the next loop turn.
   void finished(uint64_t id) {

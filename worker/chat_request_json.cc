@@ -9,7 +9,8 @@ namespace {
 // Parses raw JSON text of the expected kind into a new item; null with `error` when it is not.
 cJSON* rawJson(const std::string& text, bool want_array, const char* what, std::string* error) {
   JsonPtr parsed = parseJson(text);
-  bool kind_ok = parsed && (want_array ? cJSON_IsArray(parsed.get()) : cJSON_IsObject(parsed.get()));
+  bool kind_ok =
+      parsed && (want_array ? cJSON_IsArray(parsed.get()) : cJSON_IsObject(parsed.get()));
   if (!kind_ok) {
     *error = std::string(what) + " is not a JSON " + (want_array ? "array" : "object");
     return nullptr;
@@ -25,7 +26,8 @@ cJSON* toolCallsJson(const std::vector<ToolCall>& calls) {
     cJSON_AddStringToObject(item, "type", "function");
     cJSON* function = cJSON_AddObjectToObject(item, "function");
     cJSON_AddStringToObject(function, "name", call.name.c_str());
-    cJSON_AddStringToObject(function, "arguments", call.arguments.empty() ? "{}" : call.arguments.c_str());
+    cJSON_AddStringToObject(function, "arguments",
+                            call.arguments.empty() ? "{}" : call.arguments.c_str());
     cJSON_AddItemToArray(array, item);
   }
   return array;
@@ -105,8 +107,8 @@ bool isOpenRouter(const LlmConfig& config) {
   std::string host = hostOf(config.base_url);
   const std::string domain = "openrouter.ai";
   return host == domain ||
-         (host.size() > domain.size() && host.compare(host.size() - domain.size() - 1,
-                                                      std::string::npos, "." + domain) == 0);
+         (host.size() > domain.size() &&
+          host.compare(host.size() - domain.size() - 1, std::string::npos, "." + domain) == 0);
 }
 
 std::string apiUrl(const LlmConfig& config, const char* path) {
@@ -133,7 +135,8 @@ bool ChatRequestJson::build(const ChatRequest& request, const LlmConfig& config,
   }
   uint32_t max_tokens = request.max_completion_tokens.value_or(config.max_completion_tokens);
   if (max_tokens > 0) cJSON_AddNumberToObject(body, "max_completion_tokens", max_tokens);
-  std::optional<double> temperature = request.temperature ? request.temperature : config.temperature;
+  std::optional<double> temperature =
+      request.temperature ? request.temperature : config.temperature;
   if (temperature) cJSON_AddNumberToObject(body, "temperature", *temperature);
   if (!request.tools.empty()) {
     cJSON* tools = toolsJson(request.tools, error);
@@ -163,7 +166,8 @@ bool ChatRequestJson::addOpenRouterFields(const ChatRequest& request, const LlmC
   return true;
 }
 
-std::string ChatRequestJson::render(const std::string& model, const std::vector<std::string>& models) {
+std::string ChatRequestJson::render(const std::string& model,
+                                    const std::vector<std::string>& models) {
   cJSON* body = body_.get();
   cJSON_ReplaceItemInObjectCaseSensitive(body, "model", cJSON_CreateString(model.c_str()));
   cJSON_DeleteItemFromObjectCaseSensitive(body, "models");

@@ -14,7 +14,9 @@ uint64_t count(const cJSON* object, const char* key) {
   return jsonNumber(object, key, &value) && value > 0 ? static_cast<uint64_t>(value) : 0;
 }
 
-bool isBlank(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+bool isBlank(char c) {
+  return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
 
 }  // namespace
 
@@ -22,17 +24,11 @@ ChatResponseReader::ChatResponseReader(bool stream_requested, DeltaHandler onDel
     : stream_requested_(stream_requested), on_delta_(std::move(onDelta)) {}
 
 bool ChatResponseReader::fail(ChatError error, std::string message) {
-  AttemptFailure failure;
-  failure.error = error;
-  failure.message = std::move(message);
-  failure.http_status = 200;
   // A cut, garbled or failed answer is the provider's doing and worth another try; invalid tool
   // arguments are the model's answer, and the caller decides what to tell it.
   bool provider_fault = error != ChatError::kBadToolCall;
-  failure.retryable = provider_fault;
-  failure.fallback = provider_fault;
-  failure.model_fault = provider_fault;
-  failure_ = std::move(failure);
+  failure_ = attemptFailure(error, std::move(message), 200, provider_fault, provider_fault,
+                            provider_fault);
   return false;
 }
 
@@ -48,7 +44,8 @@ bool ChatResponseReader::feed(const LlmResponseHead& head, std::string_view byte
   }
   if (sse_) {
     auto status = parser_.feed(bytes, [this](const SseEvent& event) { return onEvent(event); });
-    if (status == SseParser::Status::kTooLarge) return fail(ChatError::kMalformed, "an event is too large");
+    if (status == SseParser::Status::kTooLarge)
+      return fail(ChatError::kMalformed, "an event is too large");
     return status == SseParser::Status::kOk && !stopped_;
   }
   size_t limit = head.status == 200 ? kMaxBodyBytes : kMaxErrorBodyBytes;
@@ -98,7 +95,7 @@ bool ChatResponseReader::readChunk(const cJSON* chunk) {
   if (usage != nullptr && cJSON_IsObject(usage)) readUsage(usage);
   const cJSON* choices = jsonField(chunk, "choices");
   if (choices == nullptr || !cJSON_IsArray(choices)) return true;  // the usage chunk: null
-  const cJSON* choice = cJSON_GetArrayItem(choices, 0);  // n = 1: one choice, index 0
+  const cJSON* choice = cJSON_GetArrayItem(choices, 0);            // n = 1: one choice, index 0
   return choice == nullptr || readDelta(choice);
 }
 
@@ -130,9 +127,11 @@ void ChatResponseReader::readUsage(const cJSON* usage) {
   usage_.prompt_tokens = count(usage, "prompt_tokens");
   usage_.completion_tokens = count(usage, "completion_tokens");
   usage_.total_tokens = count(usage, "total_tokens");
-  if (usage_.total_tokens == 0) usage_.total_tokens = usage_.prompt_tokens + usage_.completion_tokens;
+  if (usage_.total_tokens == 0)
+    usage_.total_tokens = usage_.prompt_tokens + usage_.completion_tokens;
   usage_.cached_tokens = count(jsonField(usage, "prompt_tokens_details"), "cached_tokens");
-  usage_.reasoning_tokens = count(jsonField(usage, "completion_tokens_details"), "reasoning_tokens");
+  usage_.reasoning_tokens =
+      count(jsonField(usage, "completion_tokens_details"), "reasoning_tokens");
   double cost = 0;
   if (jsonNumber(usage, "cost", &cost)) usage_.cost = cost;
 }
@@ -183,10 +182,9 @@ std::optional<AttemptFailure> ChatResponseReader::readWholeBody() {
   return readMessage(choice, error);
 }
 
-std::optional<AttemptFailure> ChatResponseReader::finish(const LlmResponseHead& head,
-                                                         CURLcode code,
-                                                         std::string_view curl_error,
-                                                         bool got_body, ChatResult* result) {
+std::optional<AttemptFailure> ChatResponseReader::finish(const LlmResponseHead& head, CURLcode code,
+                                                         std::string_view curl_error, bool got_body,
+                                                         ChatResult* result) {
   if (failure_) return failure_;
   // An error status says more than a transport error that may have followed it.
   if (head.status != 200 && head.status != 0) {
@@ -197,8 +195,9 @@ std::optional<AttemptFailure> ChatResponseReader::finish(const LlmResponseHead& 
   if (head.status != 200) return failureForCurl(CURLE_GOT_NOTHING, "no response", false);
   if (sse_) {
     if (!done_ && finish_reason_.empty()) {
-      fail(ChatError::kTruncated, parser_.partial() ? "the stream was cut in the middle of an event"
-                                                    : "the stream ended without [DONE] or a finish_reason");
+      fail(ChatError::kTruncated, parser_.partial()
+                                      ? "the stream was cut in the middle of an event"
+                                      : "the stream ended without [DONE] or a finish_reason");
       return failure_;
     }
   } else if (auto failure = readWholeBody()) {

@@ -5,32 +5,52 @@ namespace sg {
 
 const char* chatErrorName(ChatError error) {
   switch (error) {
-    case ChatError::kNone: return "ok";
-    case ChatError::kCancelled: return "cancelled";
-    case ChatError::kDeadline: return "deadline";
-    case ChatError::kFirstTokenTimeout: return "first_token_timeout";
-    case ChatError::kAttemptTimeout: return "attempt_timeout";
-    case ChatError::kConnection: return "connection";
-    case ChatError::kRateLimited: return "rate_limited";
-    case ChatError::kServerError: return "server_error";
-    case ChatError::kClientError: return "client_error";
-    case ChatError::kAuth: return "auth";
-    case ChatError::kUpstream: return "upstream";
-    case ChatError::kTruncated: return "truncated";
-    case ChatError::kMalformed: return "malformed";
-    case ChatError::kBadToolCall: return "bad_tool_call";
-    case ChatError::kInvalidRequest: return "invalid_request";
-    case ChatError::kInternal: return "internal";
+    case ChatError::kNone:
+      return "ok";
+    case ChatError::kCancelled:
+      return "cancelled";
+    case ChatError::kDeadline:
+      return "deadline";
+    case ChatError::kFirstTokenTimeout:
+      return "first_token_timeout";
+    case ChatError::kAttemptTimeout:
+      return "attempt_timeout";
+    case ChatError::kConnection:
+      return "connection";
+    case ChatError::kRateLimited:
+      return "rate_limited";
+    case ChatError::kServerError:
+      return "server_error";
+    case ChatError::kClientError:
+      return "client_error";
+    case ChatError::kAuth:
+      return "auth";
+    case ChatError::kUpstream:
+      return "upstream";
+    case ChatError::kTruncated:
+      return "truncated";
+    case ChatError::kMalformed:
+      return "malformed";
+    case ChatError::kBadToolCall:
+      return "bad_tool_call";
+    case ChatError::kInvalidRequest:
+      return "invalid_request";
+    case ChatError::kInternal:
+      return "internal";
   }
   return "unknown";
 }
 
 const char* chatRoleName(ChatRole role) {
   switch (role) {
-    case ChatRole::kSystem: return "system";
-    case ChatRole::kUser: return "user";
-    case ChatRole::kAssistant: return "assistant";
-    case ChatRole::kTool: return "tool";
+    case ChatRole::kSystem:
+      return "system";
+    case ChatRole::kUser:
+      return "user";
+    case ChatRole::kAssistant:
+      return "assistant";
+    case ChatRole::kTool:
+      return "tool";
   }
   return "user";
 }

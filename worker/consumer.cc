@@ -218,6 +218,20 @@ void Consumer::reapConsumers() {
 }
 
 void Consumer::refreshGauges() {
+  std::vector<std::string> args = scriptArgs();
+  args.push_back("200");
+  args.push_back("5");
+  commands_.evalScript(ConsumerScripts::get().queue_depths, scriptKeys(), std::move(args),
+                       [this, alive = life_.watch()](const RedisResult& result) {
+                         if (alive.expired() || !result.ok()) return;
+                         RedisReply reply = result.reply();
+                         stats_.busiest_queues.clear();
+                         for (size_t i = 0; i + 1 < reply.size(); i += 2) {
+                           stats_.busiest_queues.emplace_back(
+                               std::string(reply[i].str()),
+                               static_cast<uint64_t>(reply[i + 1].integer()));
+                         }
+                       });
   commands_.command(
       {"XINFO", "GROUPS", keys::kInboundStream},
       [this, alive = life_.watch()](const RedisResult& result) {

@@ -15,7 +15,7 @@ const ConsumerScripts& ConsumerScripts::get() {
       withPrelude(lua::read),        withPrelude(lua::begin),   withPrelude(lua::commit),
       withPrelude(lua::dead_letter), withPrelude(lua::publish), withPrelude(lua::renew),
       withPrelude(lua::release),     withPrelude(lua::recover), withPrelude(lua::trim),
-      withPrelude(lua::reap_consumers)};
+      withPrelude(lua::reap_consumers), withPrelude(lua::queue_depths)};
   return scripts;
 }
 

@@ -20,6 +20,7 @@ extern const char* const release;
 extern const char* const recover;
 extern const char* const trim;
 extern const char* const reap_consumers;
+extern const char* const queue_depths;
 }  // namespace lua
 
 struct ConsumerScripts {
@@ -33,6 +34,7 @@ struct ConsumerScripts {
   RedisScript recover;
   RedisScript trim;
   RedisScript reap_consumers;
+  RedisScript queue_depths;
 
   // Built once (SHA-1s computed at first use).
   static const ConsumerScripts& get();

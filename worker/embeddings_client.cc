@@ -1,13 +1,10 @@
 // Embeddings requests with retries (see embeddings_client.h).
 #include "worker/embeddings_client.h"
 
-#include <cstdlib>
-
 #include "common/backoff.h"
 #include "common/clock.h"
 #include "common/json.h"
 #include "common/log.h"
-#include "worker/chat_request_json.h"
 #include "worker/llm_errors.h"
 #include "worker/llm_transfer.h"
 
@@ -16,19 +13,8 @@ namespace {
 
 constexpr size_t kMaxBodyBytes = 256 * 1024 * 1024;
 
-Secret apiKey(const LlmConfig& config) {
-  if (!config.api_key.empty()) return config.api_key;
-  const char* env = std::getenv("OPENROUTER_API_KEY");
-  return Secret(env != nullptr ? env : "");
-}
-
 AttemptFailure malformed(std::string message) {
-  AttemptFailure failure;
-  failure.error = ChatError::kMalformed;
-  failure.message = std::move(message);
-  failure.http_status = 200;
-  failure.retryable = true;
-  return failure;
+  return attemptFailure(ChatError::kMalformed, std::move(message), 200, true, false, false);
 }
 
 // Reads `data[].embedding` into vectors placed by `index`; nullopt on success.
@@ -143,16 +129,8 @@ void EmbeddingsClient::Request::startAttempt() {
   too_large_ = false;
   uint64_t now = monoMs();
   uint64_t remaining = deadline_ms_ > now ? deadline_ms_ - now : 1;
-  LlmTransferSpec spec;
-  spec.url = apiUrl(*config_, "embeddings");
-  spec.body = body_;
-  spec.api_key = apiKey(*config_);
-  spec.referer = config_->http_referer;
-  spec.title = config_->title;
-  spec.timeout_ms = static_cast<uint32_t>(std::min<uint64_t>(config_->attempt_timeout_ms, remaining));
-  spec.connect_timeout_ms = std::min(config_->connect_timeout_ms, spec.timeout_ms);
   transfer_ = LlmTransfer::start(
-      client_.multi_, std::move(spec),
+      client_.multi_, transferSpec(*config_, "embeddings", body_, false, remaining),
       [this](const LlmResponseHead& head, std::string_view bytes) { return onData(head, bytes); },
       [this](const LlmResponseHead& head, CURLcode code, std::string_view error) {
         onDone(head, code, error);
@@ -182,8 +160,7 @@ void EmbeddingsClient::Request::onDone(const LlmResponseHead& head, CURLcode cod
 }
 
 std::optional<AttemptFailure> EmbeddingsClient::Request::read(const LlmResponseHead& head,
-                                                              CURLcode code,
-                                                              std::string_view error,
+                                                              CURLcode code, std::string_view error,
                                                               bool got_body) {
   result_.http_status = head.status;
   if (too_large_) return malformed("the response body is too large");
@@ -224,7 +201,9 @@ void EmbeddingsClient::Request::retryOrFail(const AttemptFailure& failure) {
   retry_timer_.start(delay, [this] { startAttempt(); });
 }
 
-void EmbeddingsClient::Request::cancel() { fail(ChatError::kCancelled, "cancelled", 0); }
+void EmbeddingsClient::Request::cancel() {
+  fail(ChatError::kCancelled, "cancelled", 0);
+}
 
 void EmbeddingsClient::Request::fail(ChatError error, std::string message, long status) {
   if (finished_) return;
@@ -259,29 +238,29 @@ void EmbeddingsClient::Request::finish() {
 EmbeddingsClient::EmbeddingsClient(CurlMulti& multi, ConfigSnapshot config)
     : multi_(multi),
       config_(std::move(config)),
-      requests_(multi.loop(), [this](std::unique_ptr<Request> request) { deliver(std::move(request)); }) {}
+      requests_(multi.loop(),
+                [this](std::unique_ptr<Request> request) { deliver(std::move(request)); }) {}
 
-EmbeddingsClient::~EmbeddingsClient() { requests_.clear(); }
+EmbeddingsClient::~EmbeddingsClient() {
+  requests_.clear();
+}
 
 uint64_t EmbeddingsClient::embed(std::vector<std::string> inputs, Callback onComplete,
                                  std::string model) {
   uint64_t id = requests_.nextId();
-  Request* request = requests_.insert(
-      id, std::make_unique<Request>(*this, id, std::move(inputs), std::move(onComplete),
-                                    std::move(model)));
+  Request* request =
+      requests_.insert(id, std::make_unique<Request>(*this, id, std::move(inputs),
+                                                     std::move(onComplete), std::move(model)));
   request->start();
   return id;
 }
 
 bool EmbeddingsClient::cancel(uint64_t id) {
-  Request* request = requests_.find(id);
-  if (request == nullptr) return false;
-  request->cancel();
-  return true;
+  return requests_.cancel(id);
 }
 
 void EmbeddingsClient::cancelAll() {
-  for (uint64_t id : requests_.ids()) cancel(id);
+  requests_.cancelAll();
 }
 
 void EmbeddingsClient::deliver(std::unique_ptr<Request> request) {

@@ -16,42 +16,50 @@ std::string clip(std::string_view text) {
   return std::string(text.substr(0, kMaxMessage)) + "...";
 }
 
-AttemptFailure make(ChatError error, std::string message, long status, bool retryable,
-                    bool fallback, bool model_fault) {
+// The classification of a status alone; the message is filled in by the caller.
+AttemptFailure classifyStatus(long status, bool has_retry_after) {
+  switch (status) {
+    case 401:
+    case 403:
+      return attemptFailure(ChatError::kAuth, {}, status, false, false, false);
+    case 402:  // out of credits: only worth waiting for when the server says when
+      if (has_retry_after)
+        return attemptFailure(ChatError::kRateLimited, {}, status, true, false, false);
+      return attemptFailure(ChatError::kAuth, {}, status, false, false, false);
+    case 400:
+    case 404:
+    case 422:  // another model may take the request (tools, context size, a retired model)
+      return attemptFailure(ChatError::kClientError, {}, status, false, true, status == 404);
+    case 413:
+      return attemptFailure(ChatError::kClientError, {}, status, false, false, false);
+    case 408:
+      return attemptFailure(ChatError::kServerError, {}, status, true, true, true);
+    case 429:
+      return attemptFailure(ChatError::kRateLimited, {}, status, true, true, true);
+    case 501:
+    case 505:
+      return attemptFailure(ChatError::kServerError, {}, status, false, true, true);
+    default:
+      break;
+  }
+  if (status >= 500 && status < 600)
+    return attemptFailure(ChatError::kServerError, {}, status, true, true, true);
+  return attemptFailure(ChatError::kClientError, {}, status, false, false, false);
+}
+
+}  // namespace
+
+AttemptFailure attemptFailure(ChatError error, std::string message, long http_status,
+                              bool retryable, bool fallback, bool model_fault) {
   AttemptFailure failure;
   failure.error = error;
   failure.message = std::move(message);
-  failure.http_status = status;
+  failure.http_status = http_status;
   failure.retryable = retryable;
   failure.fallback = fallback;
   failure.model_fault = model_fault;
   return failure;
 }
-
-// The classification of a status alone; the message is filled in by the caller.
-AttemptFailure classifyStatus(long status, bool has_retry_after) {
-  switch (status) {
-    case 401:
-    case 403: return make(ChatError::kAuth, {}, status, false, false, false);
-    case 402:  // out of credits: only worth waiting for when the server says when
-      if (has_retry_after) return make(ChatError::kRateLimited, {}, status, true, false, false);
-      return make(ChatError::kAuth, {}, status, false, false, false);
-    case 400:
-    case 404:
-    case 422:  // another model may take the request (tools, context size, a retired model)
-      return make(ChatError::kClientError, {}, status, false, true, status == 404);
-    case 413: return make(ChatError::kClientError, {}, status, false, false, false);
-    case 408: return make(ChatError::kServerError, {}, status, true, true, true);
-    case 429: return make(ChatError::kRateLimited, {}, status, true, true, true);
-    case 501:
-    case 505: return make(ChatError::kServerError, {}, status, false, true, true);
-    default: break;
-  }
-  if (status >= 500 && status < 600) return make(ChatError::kServerError, {}, status, true, true, true);
-  return make(ChatError::kClientError, {}, status, false, false, false);
-}
-
-}  // namespace
 
 std::string describeApiError(const cJSON* error) {
   if (error == nullptr) return "no error details";
@@ -88,24 +96,25 @@ AttemptFailure failureForCurl(CURLcode code, std::string_view error_text, bool g
   std::string message = error_text.empty() ? curl_easy_strerror(code) : std::string(error_text);
   switch (code) {
     case CURLE_OPERATION_TIMEDOUT:
-      return make(ChatError::kAttemptTimeout, message, 0, true, true, true);
+      return attemptFailure(ChatError::kAttemptTimeout, message, 0, true, true, true);
     case CURLE_COULDNT_RESOLVE_HOST:
     case CURLE_COULDNT_RESOLVE_PROXY:
     case CURLE_COULDNT_CONNECT:  // the endpoint, not the model: another model will not help
-      return make(ChatError::kConnection, message, 0, true, false, false);
+      return attemptFailure(ChatError::kConnection, message, 0, true, false, false);
     case CURLE_PEER_FAILED_VERIFICATION:
     case CURLE_SSL_CACERT_BADFILE:
     case CURLE_UNSUPPORTED_PROTOCOL:
     case CURLE_URL_MALFORMAT:
-      return make(ChatError::kConnection, message, 0, false, false, false);
+      return attemptFailure(ChatError::kConnection, message, 0, false, false, false);
     case CURLE_OUT_OF_MEMORY:
     case CURLE_FAILED_INIT:
-      return make(ChatError::kInternal, message, 0, false, false, false);
-    default: break;
+      return attemptFailure(ChatError::kInternal, message, 0, false, false, false);
+    default:
+      break;
   }
   // The connection broke: in the middle of an answer it is a cut stream.
-  if (got_body) return make(ChatError::kTruncated, message, 0, true, true, true);
-  return make(ChatError::kConnection, message, 0, true, false, false);
+  if (got_body) return attemptFailure(ChatError::kTruncated, message, 0, true, true, true);
+  return attemptFailure(ChatError::kConnection, message, 0, true, false, false);
 }
 
 AttemptFailure failureForApiError(const cJSON* error) {
@@ -123,8 +132,8 @@ AttemptFailure failureForApiError(const cJSON* error) {
                        name == "invalid_api_key" || name == "insufficient_quota" ||
                        name == "content_filter";
   // A provider failing in the middle of an answer is usually transient: retry it.
-  return make(ChatError::kUpstream, "error in the response: " + message, 200, !request_fault,
-              true, !request_fault);
+  return attemptFailure(ChatError::kUpstream, "error in the response: " + message, 200,
+                        !request_fault, true, !request_fault);
 }
 
 std::optional<uint64_t> parseRetryAfter(std::string_view value) {

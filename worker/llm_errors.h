@@ -28,6 +28,9 @@ struct AttemptFailure {
   std::optional<uint64_t> retry_after_ms;
 };
 
+AttemptFailure attemptFailure(ChatError error, std::string message, long http_status,
+                              bool retryable, bool fallback, bool model_fault);
+
 // A non-200 response. `body` is the (possibly empty, possibly non-JSON) error body.
 AttemptFailure failureForStatus(long status, std::optional<uint64_t> retry_after_ms,
                                 std::string_view body);

@@ -3,9 +3,12 @@
 
 #include <strings.h>
 
+#include <algorithm>
 #include <cctype>
+#include <cstdlib>
 #include <cstring>
 
+#include "worker/chat_request_json.h"
 #include "worker/llm_errors.h"
 
 namespace sg {
@@ -34,7 +37,28 @@ bool append(CurlSlistPtr& list, const std::string& line) {
   return true;
 }
 
+Secret apiKey(const LlmConfig& config) {
+  if (!config.api_key.empty()) return config.api_key;
+  const char* env = std::getenv("OPENROUTER_API_KEY");
+  return Secret(env != nullptr ? env : "");
+}
+
 }  // namespace
+
+LlmTransferSpec transferSpec(const LlmConfig& config, const char* path, std::string body,
+                             bool stream, uint64_t remaining_ms) {
+  LlmTransferSpec spec;
+  spec.url = apiUrl(config, path);
+  spec.body = std::move(body);
+  spec.api_key = apiKey(config);
+  spec.referer = config.http_referer;
+  spec.title = config.title;
+  spec.stream = stream;
+  uint64_t remaining = std::max<uint64_t>(remaining_ms, 1);
+  spec.timeout_ms = static_cast<uint32_t>(std::min<uint64_t>(config.attempt_timeout_ms, remaining));
+  spec.connect_timeout_ms = std::min(config.connect_timeout_ms, spec.timeout_ms);
+  return spec;
+}
 
 std::shared_ptr<LlmTransfer> LlmTransfer::start(CurlMulti& multi, LlmTransferSpec spec,
                                                 OnData onData, OnDone onDone) {
@@ -44,21 +68,25 @@ std::shared_ptr<LlmTransfer> LlmTransfer::start(CurlMulti& multi, LlmTransferSpe
   if (!easy || !transfer->configure(easy.get())) return nullptr;
   transfer->easy_ = easy.get();
   // The done callback holds the transfer: its buffers live as long as the easy handle.
-  bool added = multi.add(std::move(easy), [transfer](CURL* done, CURLcode code) {
-    transfer->finish(done, code);
-  });
+  bool added = multi.add(std::move(easy),
+                         [transfer](CURL* done, CURLcode code) { transfer->finish(done, code); });
   if (!added) return nullptr;
   return transfer;
 }
 
 LlmTransfer::LlmTransfer(CurlMulti& multi, LlmTransferSpec spec, OnData onData, OnDone onDone)
-    : multi_(multi), spec_(std::move(spec)), on_data_(std::move(onData)), on_done_(std::move(onDone)) {}
+    : multi_(multi),
+      spec_(std::move(spec)),
+      on_data_(std::move(onData)),
+      on_done_(std::move(onDone)) {}
 
 bool LlmTransfer::configure(CURL* easy) {
-  bool ok = append(headers_, "Content-Type: application/json") &&
-            append(headers_, spec_.stream ? "Accept: text/event-stream" : "Accept: application/json") &&
-            append(headers_, "Expect:");  // no 100-continue round trip for large bodies
-  if (!spec_.api_key.empty()) ok = ok && append(headers_, "Authorization: Bearer " + spec_.api_key.reveal());
+  bool ok =
+      append(headers_, "Content-Type: application/json") &&
+      append(headers_, spec_.stream ? "Accept: text/event-stream" : "Accept: application/json") &&
+      append(headers_, "Expect:");  // no 100-continue round trip for large bodies
+  if (!spec_.api_key.empty())
+    ok = ok && append(headers_, "Authorization: Bearer " + spec_.api_key.reveal());
   if (!spec_.referer.empty()) ok = ok && append(headers_, "HTTP-Referer: " + spec_.referer);
   if (!spec_.title.empty()) ok = ok && append(headers_, "X-Title: " + spec_.title);
   if (!ok) return false;

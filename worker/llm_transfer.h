@@ -15,6 +15,7 @@
 #include <string>
 #include <string_view>
 
+#include "common/config.h"
 #include "common/log.h"
 #include "worker/curl_multi.h"
 
@@ -37,6 +38,12 @@ struct LlmTransferSpec {
   uint32_t connect_timeout_ms = 5000;
   uint32_t timeout_ms = 60000;  // the whole attempt
 };
+
+// A request to `{llm.base_url}/{path}` with the configured key (llm.api_key, else the
+// OPENROUTER_API_KEY environment variable), attribution headers and timeouts, the attempt allowed
+// at most `remaining_ms`.
+LlmTransferSpec transferSpec(const LlmConfig& config, const char* path, std::string body,
+                             bool stream, uint64_t remaining_ms);
 
 class LlmTransfer {
  public:

@@ -3,7 +3,6 @@
 #include "worker/openrouter_client.h"
 
 #include <algorithm>
-#include <cstdlib>
 
 #include "common/backoff.h"
 #include "common/clock.h"
@@ -19,12 +18,8 @@ namespace {
 // After [DONE], how long the server may take to end the body before we stop waiting for it.
 constexpr uint64_t kDrainMs = 2000;
 
-spdlog::logger& logger() { return log::get("llm"); }
-
-Secret apiKey(const LlmConfig& config) {
-  if (!config.api_key.empty()) return config.api_key;
-  const char* env = std::getenv("OPENROUTER_API_KEY");
-  return Secret(env != nullptr ? env : "");
+spdlog::logger& logger() {
+  return log::get("llm");
 }
 
 // The primary model (the request's or the configuration's) then the fallbacks, without repeats.
@@ -40,14 +35,10 @@ std::vector<std::string> candidateModels(const ChatRequest& request, const LlmCo
   return models;
 }
 
+// A failure found here rather than in a response: local errors are final, timeouts are the
+// model's and worth another try.
 AttemptFailure localFailure(ChatError error, std::string message, bool retryable) {
-  AttemptFailure failure;
-  failure.error = error;
-  failure.message = std::move(message);
-  failure.retryable = retryable;
-  failure.fallback = retryable;
-  failure.model_fault = retryable;
-  return failure;
+  return attemptFailure(error, std::move(message), 0, retryable, retryable, retryable);
 }
 
 }  // namespace
@@ -60,7 +51,7 @@ class OpenRouterClient::Call {
   ~Call() { stopWork(); }
 
   void start();
-  void cancel() { fail(localFailure(ChatError::kCancelled, "cancelled", false), ChatError::kCancelled); }
+  void cancel() { fail(localFailure(ChatError::kCancelled, "cancelled", false)); }
   ChatResult takeResult() { return std::move(result_); }
   ChatCallbacks takeCallbacks() { return std::move(callbacks_); }
 
@@ -77,7 +68,7 @@ class OpenRouterClient::Call {
   uint64_t retryDelay(const AttemptFailure& failure);
   void scheduleAttempt(const AttemptFailure& failure, uint64_t delay_ms, bool fallback);
   void succeed();
-  void fail(const AttemptFailure& failure, ChatError error);
+  void fail(const AttemptFailure& failure);
   void finish();
   void stopWork();
   uint64_t remainingMs() const;
@@ -125,15 +116,17 @@ OpenRouterClient::Call::Call(OpenRouterClient& client, uint64_t id, ChatRequest 
 void OpenRouterClient::Call::start() {
   candidates_ = candidateModels(request_, *config_);
   if (candidates_.empty()) {
-    fail(localFailure(ChatError::kInvalidRequest, "no model configured", false),
-         ChatError::kInvalidRequest);
+    fail(localFailure(ChatError::kInvalidRequest, "no model configured", false));
     return;
   }
   std::string error;
   if (!body_.build(request_, *config_, openrouter_, &error)) {
-    fail(localFailure(ChatError::kInvalidRequest, error, false), ChatError::kInvalidRequest);
+    fail(localFailure(ChatError::kInvalidRequest, error, false));
     return;
   }
+  // The body holds them now; a long conversation is not kept twice for the whole call.
+  request_.messages = {};
+  request_.tools = {};
   if (!openrouter_) candidates_ = client_.order(candidates_);
   deadline_timer_.start(config_->timeout_ms, [this] { onDeadline(); });
   startAttempt();
@@ -164,24 +157,15 @@ void OpenRouterClient::Call::startAttempt() {
   head_ = LlmResponseHead{};
   draining_ = false;
   uint64_t remaining = std::max<uint64_t>(remainingMs(), 1);
-  LlmTransferSpec spec;
-  spec.url = apiUrl(*config_, "chat/completions");
-  spec.body = std::move(body);
-  spec.api_key = apiKey(*config_);
-  spec.referer = config_->http_referer;
-  spec.title = config_->title;
-  spec.stream = body_.stream();
-  spec.timeout_ms = static_cast<uint32_t>(std::min<uint64_t>(config_->attempt_timeout_ms, remaining));
-  spec.connect_timeout_ms = std::min(config_->connect_timeout_ms, spec.timeout_ms);
   transfer_ = LlmTransfer::start(
-      client_.multi_, std::move(spec),
+      client_.multi_,
+      transferSpec(*config_, "chat/completions", std::move(body), body_.stream(), remaining),
       [this](const LlmResponseHead& head, std::string_view bytes) { return onData(head, bytes); },
       [this](const LlmResponseHead& head, CURLcode code, std::string_view error) {
         onDone(head, code, error);
       });
   if (!transfer_) {
-    fail(localFailure(ChatError::kInternal, "libcurl could not start a transfer", false),
-         ChatError::kInternal);
+    fail(localFailure(ChatError::kInternal, "libcurl could not start a transfer", false));
     return;
   }
   if (config_->first_token_timeout_ms > 0) {
@@ -245,7 +229,7 @@ void OpenRouterClient::Call::onDeadline() {
   if (last_failure_) message += " (last error: " + last_failure_->message + ")";
   AttemptFailure failure = localFailure(ChatError::kDeadline, message, false);
   if (last_failure_) failure.http_status = last_failure_->http_status;
-  fail(failure, ChatError::kDeadline);
+  fail(failure);
 }
 
 void OpenRouterClient::Call::handleFailure(const AttemptFailure& failure) {
@@ -262,7 +246,7 @@ void OpenRouterClient::Call::handleFailure(const AttemptFailure& failure) {
     scheduleAttempt(failure, 0, true);
     return;
   }
-  fail(failure, failure.error);
+  fail(failure);
 }
 
 // Tries the same model again when the failure allows it, retries remain and there is time.
@@ -309,10 +293,10 @@ void OpenRouterClient::Call::succeed() {
   finish();
 }
 
-void OpenRouterClient::Call::fail(const AttemptFailure& failure, ChatError error) {
+void OpenRouterClient::Call::fail(const AttemptFailure& failure) {
   if (finished_) return;
   ChatResult result;
-  result.error = error;
+  result.error = failure.error;
   result.message = failure.message;
   result.http_status = failure.http_status;
   result.model = attempt_model_;
@@ -339,9 +323,8 @@ void OpenRouterClient::Call::finish() {
   auto& log = logger();
   if (result_.ok()) {
     log.info("llm: call {} [{}] ok model={} gen={} attempts={} {} ms tokens={}+{} finish={}", id_,
-             request_.subject, result_.model, result_.generation_id, attempts_,
-             result_.latency_ms, result_.usage.prompt_tokens, result_.usage.completion_tokens,
-             result_.finish_reason);
+             request_.subject, result_.model, result_.generation_id, attempts_, result_.latency_ms,
+             result_.usage.prompt_tokens, result_.usage.completion_tokens, result_.finish_reason);
   } else {
     auto level = result_.error == ChatError::kCancelled ? spdlog::level::info : spdlog::level::warn;
     log.log(level, "llm: call {} [{}] failed ({}): {} model={} gen={} attempts={} {} ms", id_,
@@ -360,7 +343,9 @@ OpenRouterClient::OpenRouterClient(CurlMulti& multi, ConfigSnapshot config)
   if (config_->max_connections > 0) multi_.setMaxConnections(config_->max_connections);
 }
 
-OpenRouterClient::~OpenRouterClient() { calls_.clear(); }
+OpenRouterClient::~OpenRouterClient() {
+  calls_.clear();
+}
 
 void OpenRouterClient::setConfig(ConfigSnapshot config) {
   config_ = std::move(config);
@@ -377,14 +362,11 @@ uint64_t OpenRouterClient::chat(ChatRequest request, ChatCallbacks callbacks) {
 }
 
 bool OpenRouterClient::cancel(uint64_t id) {
-  Call* call = calls_.find(id);
-  if (call == nullptr) return false;
-  call->cancel();
-  return true;
+  return calls_.cancel(id);
 }
 
 void OpenRouterClient::cancelAll() {
-  for (uint64_t id : calls_.ids()) cancel(id);
+  calls_.cancelAll();
 }
 
 void OpenRouterClient::deliver(std::unique_ptr<Call> call) {

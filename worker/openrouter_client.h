@@ -40,12 +40,12 @@ struct LlmStats {
   static constexpr std::array<uint64_t, kLatencyBuckets> kLatencyBoundsMs = {
       100, 250, 500, 1000, 2500, 5000, 10000, 20000, 30000, 60000, 120000, 300000};
 
-  uint64_t calls = 0;                                 // chat() calls
-  std::array<uint64_t, kChatErrorCount> outcomes{};   // completed calls by ChatError (kNone: ok)
-  uint64_t attempts = 0;                              // HTTP attempts
-  uint64_t retries = 0;                               // attempts again on the same model
-  uint64_t fallbacks = 0;                             // attempts moved to another model
-  uint64_t cooldowns = 0;                             // models put in cooldown
+  uint64_t calls = 0;                                   // chat() calls
+  std::array<uint64_t, kChatErrorCount> outcomes{};     // completed calls by ChatError (kNone: ok)
+  uint64_t attempts = 0;                                // HTTP attempts
+  uint64_t retries = 0;                                 // attempts again on the same model
+  uint64_t fallbacks = 0;                               // attempts moved to another model
+  uint64_t cooldowns = 0;                               // models put in cooldown
   std::array<uint64_t, kLatencyBuckets + 1> latency{};  // per bucket, not cumulative
   uint64_t latency_sum_ms = 0;
   uint64_t prompt_tokens = 0;

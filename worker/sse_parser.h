@@ -29,7 +29,8 @@ class SseParser {
   // Returns false to stop parsing (the rest of the bytes are not looked at).
   using EventHandler = std::function<bool(const SseEvent&)>;
 
-  explicit SseParser(size_t max_event_bytes = 16 * 1024 * 1024) : max_event_bytes_(max_event_bytes) {}
+  explicit SseParser(size_t max_event_bytes = 16 * 1024 * 1024)
+      : max_event_bytes_(max_event_bytes) {}
 
   // Parses `bytes`, calling `onEvent` for each event completed by them, in order. kTooLarge
   // when one line or event grows past the limit (the stream should be abandoned).

@@ -73,8 +73,8 @@ bool ToolCallAssembler::addDelta(const cJSON* tool_calls, std::string* error) {
       call = slot(static_cast<long>(index));
     } else {
       std::string_view id = jsonString(fragment, "id");
-      bool seen = std::any_of(calls_.begin(), calls_.end(),
-                              [&](const Partial& c) { return c.id == id; });
+      bool seen =
+          std::any_of(calls_.begin(), calls_.end(), [&](const Partial& c) { return c.id == id; });
       if (calls_.empty() || (!id.empty() && !seen)) {
         long next = calls_.empty() ? 0 : calls_.back().index + 1;
         call = slot(next);

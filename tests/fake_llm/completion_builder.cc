@@ -28,7 +28,8 @@ std::vector<std::string> pieces(const std::string& text, size_t parts) {
   std::vector<std::string> out;
   size_t step = (text.size() + parts - 1) / parts;
   if (step == 0) step = 1;
-  for (size_t start = 0; start < text.size(); start += step) out.push_back(text.substr(start, step));
+  for (size_t start = 0; start < text.size(); start += step)
+    out.push_back(text.substr(start, step));
   if (out.empty()) out.push_back("");
   return out;
 }
@@ -76,14 +77,14 @@ class ChunkWriter {
     appendJsonString(prefix_, context.generation_id);
     prefix_ += ",\"provider\":\"Fake\",\"model\":";
     appendJsonString(prefix_, context.model);
-    prefix_ += ",\"object\":\"chat.completion.chunk\",\"created\":" +
-               std::to_string(context.created);
+    prefix_ +=
+        ",\"object\":\"chat.completion.chunk\",\"created\":" + std::to_string(context.created);
   }
 
   // A chunk with one choice carrying `delta` (a JSON object's text) and a finish_reason.
   std::string delta(const std::string& delta, const std::string& finish = {}) const {
-    std::string out = prefix_ + ",\"choices\":[{\"index\":0,\"delta\":" + delta +
-                      ",\"finish_reason\":";
+    std::string out =
+        prefix_ + ",\"choices\":[{\"index\":0,\"delta\":" + delta + ",\"finish_reason\":";
     if (finish.empty()) {
       out += "null,\"native_finish_reason\":null";
     } else {
@@ -127,7 +128,8 @@ void reasoningDetailEvents(const Reply& reply, const ChunkWriter& writer,
     JsonPtr first(cJSON_Duplicate(element, true));
     JsonPtr second(cJSON_CreateObject());
     cJSON_AddNumberToObject(second.get(), "index", index);
-    if (!cJSON_HasObjectItem(first.get(), "index")) cJSON_AddNumberToObject(first.get(), "index", index);
+    if (!cJSON_HasObjectItem(first.get(), "index"))
+      cJSON_AddNumberToObject(first.get(), "index", index);
     for (const char* key : {"text", "summary", "data"}) {
       const cJSON* text = cJSON_GetObjectItemCaseSensitive(element, key);
       if (text == nullptr || !cJSON_IsString(text)) continue;
@@ -161,11 +163,13 @@ std::string toolFragment(const ScriptedToolCall& call, size_t index, const std::
 
 // Parallel calls interleaved: step 0 sends each call's first fragment in its own chunk, later
 // steps send one argument piece of every call together in one chunk.
-void toolCallEvents(const Reply& reply, const ChunkWriter& writer, std::vector<std::string>* events) {
+void toolCallEvents(const Reply& reply, const ChunkWriter& writer,
+                    std::vector<std::string>* events) {
   std::vector<std::vector<std::string>> parts;
   for (const auto& call : reply.tool_calls) parts.push_back(pieces(call.arguments, 3));
   for (size_t i = 0; i < reply.tool_calls.size(); ++i) {
-    events->push_back(writer.delta("{\"tool_calls\":[" + toolFragment(reply.tool_calls[i], i, nullptr, true) + "]}"));
+    events->push_back(writer.delta("{\"tool_calls\":[" +
+                                   toolFragment(reply.tool_calls[i], i, nullptr, true) + "]}"));
   }
   for (size_t step = 0; step < 3; ++step) {
     std::string fragments;

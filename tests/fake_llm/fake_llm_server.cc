@@ -78,8 +78,8 @@ void sendError(HttpResponse& response, int status, const std::string& message) {
 struct FakeLlmServer::Plan {
   int status = 200;
   HttpHeaders headers;
-  bool stream = false;               // chunked events; else one fixed-length body
-  std::vector<std::string> events;   // stream: the events; else events[0] is the body
+  bool stream = false;              // chunked events; else one fixed-length body
+  std::vector<std::string> events;  // stream: the events; else events[0] is the body
   Stall stall = Stall::kNone;
   long truncate_after_bytes = -1;
   int latency_ms = 0;
@@ -148,24 +148,29 @@ bool writeEvents(HttpResponse& response, const std::vector<std::string>& events,
 FakeLlmServer::FakeLlmServer(uv_loop_t* loop, FakeLlmOptions options)
     : loop_(loop),
       options_(std::move(options)),
-      http_(loop,
-            [this] {
-              HttpServer::Options http;
-              http.host = options_.host;
-              http.port = options_.port;
-              http.max_connections = options_.max_connections;
-              http.max_body_bytes = 64 * 1024 * 1024;
-              http.idle_timeout_ms = 0;  // clients hold idle keep-alive connections
-              return http;
-            }(),
-            [this](HttpRequest request, HttpResponse response) {
-              handle(std::move(request), std::move(response));
-            }),
+      http_(
+          loop,
+          [this] {
+            HttpServer::Options http;
+            http.host = options_.host;
+            http.port = options_.port;
+            http.max_connections = options_.max_connections;
+            http.max_body_bytes = 64 * 1024 * 1024;
+            http.idle_timeout_ms = 0;  // clients hold idle keep-alive connections
+            return http;
+          }(),
+          [this](HttpRequest request, HttpResponse response) {
+            handle(std::move(request), std::move(response));
+          }),
       sweeper_(loop) {}
 
-FakeLlmServer::~FakeLlmServer() { stop(); }
+FakeLlmServer::~FakeLlmServer() {
+  stop();
+}
 
-bool FakeLlmServer::start(std::string* error) { return http_.start(error); }
+bool FakeLlmServer::start(std::string* error) {
+  return http_.start(error);
+}
 
 void FakeLlmServer::stop() {
   http_.stop();
@@ -217,8 +222,8 @@ void FakeLlmServer::handleControl(const HttpRequest& request, HttpResponse& resp
 void FakeLlmServer::record(const HttpRequest& request) {
   if (options_.record_limit == 0) return;
   if (records_.size() >= options_.record_limit) records_.pop_front();
-  records_.push_back(Record{next_seq_++, monoMs(), request.method, request.path, request.headers,
-                            request.body});
+  records_.push_back(
+      Record{next_seq_++, monoMs(), request.method, request.path, request.headers, request.body});
 }
 
 std::string FakeLlmServer::recordsJson() const {
@@ -278,7 +283,8 @@ void FakeLlmServer::handleChat(const HttpRequest& request, HttpResponse response
   RequestFacts match{request.path, facts.model, facts.tool_message, &request.body};
   Reply reply = script_.take(match).value_or(Reply{});
   Plan plan;
-  plan.stream = reply.stream.value_or(facts.stream) && reply.status == 200 && reply.error_json.empty();
+  plan.stream =
+      reply.stream.value_or(facts.stream) && reply.status == 200 && reply.error_json.empty();
   plan.status = reply.status;
   plan.headers = reply.headers;
   std::string generation = "gen-fake-" + std::to_string(next_generation_++);
@@ -290,12 +296,14 @@ void FakeLlmServer::handleChat(const HttpRequest& request, HttpResponse response
     context.model = reply.model.empty() ? facts.model : reply.model;
     context.generation_id = generation;
     // A scripted tool call comes without text unless the script gives some.
-    std::string fallback = reply.tool_calls.empty() ? defaultAnswer(facts, options_.reply_words) : "";
+    std::string fallback =
+        reply.tool_calls.empty() ? defaultAnswer(facts, options_.reply_words) : "";
     context.content = reply.content.value_or(fallback);
     context.prompt_tokens = request.body.size() / 4 + 1;
     context.created = static_cast<int64_t>(unixNow());
     if (plan.stream) {
-      plan.events = streamEvents(reply, context, reply.comments >= 0 ? reply.comments : options_.comments);
+      plan.events =
+          streamEvents(reply, context, reply.comments >= 0 ? reply.comments : options_.comments);
     } else {
       plan.events.push_back(reply.status == 200 ? wholeBody(reply, context) : errorBody(reply));
     }
@@ -372,7 +380,8 @@ void FakeLlmServer::play(Plan plan, HttpResponse response) {
   exchange->response.onClose([this, id] { release(id); });
   Exchange& playing = *exchanges_.emplace(id, std::move(exchange)).first->second;
   if (playing.plan.latency_ms > 0) {
-    playing.timer->start(static_cast<uint64_t>(playing.plan.latency_ms), [this, &playing] { step(playing); });
+    playing.timer->start(static_cast<uint64_t>(playing.plan.latency_ms),
+                         [this, &playing] { step(playing); });
   } else {
     step(playing);
   }
@@ -405,10 +414,12 @@ void FakeLlmServer::step(Exchange& exchange) {
     exchange.next = to;
     if (first_data_stall) return;  // held until the client leaves
     if (plan.token_delay_ms > 0 && exchange.next < plan.events.size()) {
-      exchange.timer->start(static_cast<uint64_t>(plan.token_delay_ms), [this, &exchange] { step(exchange); });
+      exchange.timer->start(static_cast<uint64_t>(plan.token_delay_ms),
+                            [this, &exchange] { step(exchange); });
       return;
     }
   }
+  if (plan.stall == Stall::kBeforeEnd) return;  // every event sent, the body never ended
   exchange.response.end();
   release(exchange.id);
 }

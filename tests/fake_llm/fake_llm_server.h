@@ -26,11 +26,11 @@ namespace sg::fake {
 struct FakeLlmOptions {
   std::string host = "127.0.0.1";
   uint16_t port = 0;
-  int latency_ms = 0;       // before the response head
-  int token_delay_ms = 0;   // between streamed events
-  int chunk_bytes = 0;      // 0: every event split in two HTTP chunks at an odd offset
-  int comments = 1;         // ": OPENROUTER PROCESSING" lines before a stream's first chunk
-  int reply_words = 0;      // > 0: default answers are this many words
+  int latency_ms = 0;          // before the response head
+  int token_delay_ms = 0;      // between streamed events
+  int chunk_bytes = 0;         // 0: every event split in two HTTP chunks at an odd offset
+  int comments = 1;            // ": OPENROUTER PROCESSING" lines before a stream's first chunk
+  int reply_words = 0;         // > 0: default answers are this many words
   size_t record_limit = 1000;  // recorded requests kept (the oldest go first)
   int embedding_dim = 16;
   std::vector<std::string> models = {"fake/model", "fake/fallback"};

@@ -1,7 +1,21 @@
 // sg-fake-llm: a local OpenAI/OpenRouter-compatible server for tests, `make run` without an API
 // key, and benchmarks. It answers like OpenRouter does, byte for byte where it matters, and can be
 // told to fail in every way a real server does. This file parses the command line and runs the
-// server (fake_llm_server.h); the protocol is the usage text below.
+// server (fake_llm_server.h).
+//
+// Protocol, in short (kUsage below is the full text that --help prints):
+//   POST /v1/chat/completions  SSE stream (comments, role delta, word deltas, reasoning and tool
+//                              call fragments by index, finish chunk, usage chunk with empty
+//                              choices, [DONE]) or one chat.completion body; X-Generation-Id.
+//   POST /v1/embeddings, GET /v1/models.
+//   POST /_control/script      queue reply specs: match {path, model, tool_message, contains},
+//                              times; content, tool_calls, reasoning(_details), usage, status,
+//                              headers, error, finish_error, body, stream_error, omit_done,
+//                              omit_finish_reason, repeat_finish_reason, truncate_after_bytes,
+//                              stall, close, latency_ms, token_delay_ms, chunk_bytes, comments,
+//                              line_ending.
+//   GET /_control/requests, GET /_control/stats, POST /_control/reset.
+// Unscripted requests get "Echo: <last message>" ("Tool result: <text>" after a tool message).
 #include <uv.h>
 
 #include <charconv>
@@ -78,7 +92,8 @@ A reply spec (every field optional):
                                          content, then the end (done_after_error: true adds [DONE])
   omit_done, omit_finish_reason, repeat_finish_reason: true
   truncate_after_bytes: N                cut the connection after N body bytes
-  stall: "before_headers" | "after_headers" | "after_first_event"   hold until the client leaves
+  stall: "before_headers" | "after_headers" | "after_first_event" | "before_end" (every event
+         sent, [DONE] included, but the body never ended): hold until the client leaves
   close: true                            drop the connection without answering
   latency_ms, token_delay_ms, chunk_bytes, comments: N   per-reply pacing
   line_ending: "\n" (default) | "\r\n" | "\r"
@@ -130,15 +145,24 @@ int parseArgs(int argc, char** argv, sg::fake::FakeLlmOptions* options, std::str
     } else if (flag == "--log-level") {
       *log_level = value;
     } else if ((ok = parseNumber(value, &number))) {
-      if (flag == "--latency-ms") options->latency_ms = number;
-      else if (flag == "--token-delay-ms") options->token_delay_ms = number;
-      else if (flag == "--chunk-bytes") options->chunk_bytes = number;
-      else if (flag == "--comments") options->comments = number;
-      else if (flag == "--reply-words") options->reply_words = number;
-      else if (flag == "--record") options->record_limit = static_cast<size_t>(number);
-      else if (flag == "--embedding-dim") options->embedding_dim = number;
-      else if (flag == "--max-connections") options->max_connections = static_cast<size_t>(number);
-      else ok = false;
+      if (flag == "--latency-ms")
+        options->latency_ms = number;
+      else if (flag == "--token-delay-ms")
+        options->token_delay_ms = number;
+      else if (flag == "--chunk-bytes")
+        options->chunk_bytes = number;
+      else if (flag == "--comments")
+        options->comments = number;
+      else if (flag == "--reply-words")
+        options->reply_words = number;
+      else if (flag == "--record")
+        options->record_limit = static_cast<size_t>(number);
+      else if (flag == "--embedding-dim")
+        options->embedding_dim = number;
+      else if (flag == "--max-connections")
+        options->max_connections = static_cast<size_t>(number);
+      else
+        ok = false;
     }
     if (!ok) {
       std::fprintf(stderr, "sg-fake-llm: bad option %s %s (see --help)\n", argv[i - 1], argv[i]);

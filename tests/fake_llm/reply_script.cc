@@ -79,8 +79,10 @@ bool readStall(const cJSON* spec, Reply* reply, std::string* error) {
     reply->stall = Stall::kAfterHeaders;
   } else if (stall == "after_first_event") {
     reply->stall = Stall::kAfterFirstEvent;
+  } else if (stall == "before_end") {
+    reply->stall = Stall::kBeforeEnd;
   } else {
-    *error = "stall must be before_headers, after_headers or after_first_event";
+    *error = "stall must be before_headers, after_headers, after_first_event or before_end";
     return false;
   }
   return true;

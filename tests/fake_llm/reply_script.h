@@ -23,7 +23,7 @@ struct ScriptedToolCall {
   std::string arguments;  // JSON text
 };
 
-enum class Stall { kNone, kBeforeHeaders, kAfterHeaders, kAfterFirstEvent };
+enum class Stall { kNone, kBeforeHeaders, kAfterHeaders, kAfterFirstEvent, kBeforeEnd };
 
 struct Reply {
   // Matching.
@@ -40,16 +40,16 @@ struct Reply {
   std::string reasoning;
   std::string reasoning_details_json;
   std::vector<ScriptedToolCall> tool_calls;
-  std::string finish_reason;  // "": "tool_calls" when there are calls, else "stop"
-  std::string model;          // reported model; "": the requested one
-  std::optional<bool> stream; // nullopt: as requested
+  std::string finish_reason;              // "": "tool_calls" when there are calls, else "stop"
+  std::string model;                      // reported model; "": the requested one
+  std::optional<bool> stream;             // nullopt: as requested
   std::optional<std::string> usage_json;  // an object merged into the usage; "null": no usage
 
   // Failures.
-  std::string error_json;         // error object: the body of a non-200, or a 200 without choices
-  bool finish_error = false;      // whole body: the choice ends with finish_reason "error"
+  std::string error_json;           // error object: the body of a non-200, or a 200 without choices
+  bool finish_error = false;        // whole body: the choice ends with finish_reason "error"
   std::optional<std::string> body;  // exact body bytes (streamed or whole), nothing generated
-  std::string stream_error_json;  // stream: an error event after the content
+  std::string stream_error_json;    // stream: an error event after the content
   bool done_after_error = false;
   bool omit_done = false;
   bool omit_finish_reason = false;

@@ -34,7 +34,9 @@ FakeLlm::FakeLlm(std::vector<std::string> flags) {
   }
 }
 
-FakeLlm::~FakeLlm() { process_.kill9(); }
+FakeLlm::~FakeLlm() {
+  process_.kill9();
+}
 
 std::string FakeLlm::http(const std::string& method, const std::string& path,
                           const std::string& body, long* status) {

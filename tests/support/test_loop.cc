@@ -16,11 +16,12 @@ TestLoop::~TestLoop() {
   if (!closed_) close();
 }
 
-bool TestLoop::runUntil(const std::function<bool()>& done, uint64_t timeout_ms) {
+bool TestLoop::runUntil(const std::function<bool()>& done, uint64_t timeout_ms,
+                        uint64_t tick_ms) {
   UvHandle<uv_timer_t> wake;
   uv_timer_init(&loop_, wake.get());
   uv_timer_start(
-      wake.get(), [](uv_timer_t*) {}, 5, 5);
+      wake.get(), [](uv_timer_t*) {}, tick_ms, tick_ms);
   uint64_t deadline = monoMs() + timeout_ms;
   while (!done()) {
     if (monoMs() >= deadline) return false;

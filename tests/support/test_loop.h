@@ -22,7 +22,9 @@ class TestLoop {
   uv_loop_t* get() { return &loop_; }
 
   // Runs the loop until `done()` is true (true) or `timeout_ms` has passed (false).
-  bool runUntil(const std::function<bool()>& done, uint64_t timeout_ms = 15000);
+  // `tick_ms` is how often the loop wakes to check when nothing else happens.
+  bool runUntil(const std::function<bool()>& done, uint64_t timeout_ms = 15000,
+                uint64_t tick_ms = 5);
 
   // Runs the loop until nothing is left (at most `timeout_ms`), then closes it. Returns the
   // result of uv_loop_close(): 0, or UV_EBUSY with the open handles printed to stderr (and

@@ -99,7 +99,7 @@ TEST(ConfigLoader, EffectiveDocumentIsCompleteAndRoundTrips) {
                                           "bot": {"overrides": {"guilds": {"9": {"answer": "never"}}}},
                                           "status": {"presences": [{"status": "dnd", "activity": "x"}]}})"});
   ASSERT_TRUE(first.ok()) << first.errorText();
-  EXPECT_EQ(cJSON_GetArraySize(cJSON_GetObjectItem(first.effective.get(), "llm")), 23);
+  EXPECT_EQ(cJSON_GetArraySize(cJSON_GetObjectItem(first.effective.get(), "llm")), 24);
   // What a supervisor sends down a worker's control pipe builds the same snapshot there.
   ConfigResult again = buildConfig({.file_text = renderEffective(*first.config, false)});
   ASSERT_TRUE(again.ok()) << again.errorText();

@@ -23,14 +23,20 @@ std::string chunk(const std::string& choices_or_more) {
 
 const std::string kToolStream =
     ": OPENROUTER PROCESSING\n\n" +
-    chunk(R"("choices":[{"index":0,"delta":{"role":"assistant","content":"Let me ","reasoning_details":[{"type":"reasoning.text","text":"th","index":0,"format":"f"}]},"finish_reason":null}])") +
-    chunk(R"("choices":[{"index":0,"delta":{"content":"check.","reasoning_details":[{"type":"reasoning.text","text":"ink","signature":"s1","index":0}]},"finish_reason":null}])") +
-    chunk(R"("choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"id":"c0","type":"function","function":{"name":"get","arguments":""}}]}}])") +
-    chunk(R"("choices":[{"index":0,"delta":{"tool_calls":[{"index":1,"id":"c1","type":"function","function":{"name":"put","arguments":"{\"v\""}}]}}])") +
-    chunk(R"("choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"function":{"arguments":"{\"k\":\"é\"}"}},{"index":1,"function":{"arguments":":1}"}}]}}])") +
+    chunk(
+        R"("choices":[{"index":0,"delta":{"role":"assistant","content":"Let me ","reasoning_details":[{"type":"reasoning.text","text":"th","index":0,"format":"f"}]},"finish_reason":null}])") +
+    chunk(
+        R"("choices":[{"index":0,"delta":{"content":"check.","reasoning_details":[{"type":"reasoning.text","text":"ink","signature":"s1","index":0}]},"finish_reason":null}])") +
+    chunk(
+        R"("choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"id":"c0","type":"function","function":{"name":"get","arguments":""}}]}}])") +
+    chunk(
+        R"("choices":[{"index":0,"delta":{"tool_calls":[{"index":1,"id":"c1","type":"function","function":{"name":"put","arguments":"{\"v\""}}]}}])") +
+    chunk(
+        R"("choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"function":{"arguments":"{\"k\":\"é\"}"}},{"index":1,"function":{"arguments":":1}"}}]}}])") +
     chunk(R"("choices":[{"index":0,"delta":{},"finish_reason":"tool_calls"}])") +
     chunk(R"("choices":[{"index":0,"delta":{},"finish_reason":"stop"}])") +
-    chunk(R"("choices":[],"usage":{"prompt_tokens":10,"completion_tokens":5,"total_tokens":15,"cost":0.25,"prompt_tokens_details":{"cached_tokens":4}})") +
+    chunk(
+        R"("choices":[],"usage":{"prompt_tokens":10,"completion_tokens":5,"total_tokens":15,"cost":0.25,"prompt_tokens_details":{"cached_tokens":4}})") +
     "data: [DONE]\n\n";
 
 struct Outcome {
@@ -95,7 +101,8 @@ TEST(ChatResponseReader, AStreamEndingWithoutDoneOrFinishReasonIsTruncated) {
 }
 
 TEST(ChatResponseReader, AFinishReasonWithoutDoneIsAnAnswer) {
-  std::string body = chunk(R"("choices":[{"index":0,"delta":{"content":"ok"},"finish_reason":"stop"}])");
+  std::string body =
+      chunk(R"("choices":[{"index":0,"delta":{"content":"ok"},"finish_reason":"stop"}])");
   Outcome out = read(streamHead(), body);
   ASSERT_FALSE(out.failure);
   EXPECT_EQ(out.result.content, "ok");
@@ -111,15 +118,24 @@ TEST(ChatResponseReader, ACutConnectionLosesTheToolCalls) {
 
 TEST(ChatResponseReader, MidStreamErrorsWithStringOrNumberCodes) {
   std::string text = chunk(R"("choices":[{"index":0,"delta":{"content":"par"}}])");
-  Outcome string_code = read(streamHead(), text + chunk(R"("error":{"code":"server_error","message":"provider died"},"choices":[{"index":0,"delta":{"content":""},"finish_reason":"error"}])"));
+  Outcome string_code = read(
+      streamHead(),
+      text +
+          chunk(
+              R"("error":{"code":"server_error","message":"provider died"},"choices":[{"index":0,"delta":{"content":""},"finish_reason":"error"}])"));
   ASSERT_TRUE(string_code.failure);
   EXPECT_EQ(string_code.failure->error, ChatError::kUpstream);
   EXPECT_TRUE(string_code.failure->retryable);
   EXPECT_NE(string_code.failure->message.find("provider died"), std::string::npos);
-  Outcome number_code = read(streamHead(), text + chunk(R"("error":{"code":429,"message":"slow down"},"choices":[{"index":0,"delta":{},"finish_reason":"error"}])"));
+  Outcome number_code = read(
+      streamHead(),
+      text +
+          chunk(
+              R"("error":{"code":429,"message":"slow down"},"choices":[{"index":0,"delta":{},"finish_reason":"error"}])"));
   ASSERT_TRUE(number_code.failure);
   EXPECT_EQ(number_code.failure->error, ChatError::kRateLimited);
-  Outcome bare = read(streamHead(), text + chunk(R"("choices":[{"index":0,"delta":{},"finish_reason":"error"}])"));
+  Outcome bare = read(
+      streamHead(), text + chunk(R"("choices":[{"index":0,"delta":{},"finish_reason":"error"}])"));
   ASSERT_TRUE(bare.failure);
   EXPECT_EQ(bare.failure->error, ChatError::kUpstream);
 }
@@ -135,7 +151,9 @@ TEST(ChatResponseReader, ErrorStatusWithJsonBody) {
   head.status = 429;
   head.content_type = "application/json";
   head.retry_after_ms = 2000;
-  Outcome out = read(head, R"({"error":{"code":429,"message":"Rate limit exceeded","metadata":{"provider_name":"P"}}})");
+  Outcome out = read(
+      head,
+      R"({"error":{"code":429,"message":"Rate limit exceeded","metadata":{"provider_name":"P"}}})");
   ASSERT_TRUE(out.failure);
   EXPECT_EQ(out.failure->error, ChatError::kRateLimited);
   EXPECT_EQ(out.failure->http_status, 429);
@@ -147,10 +165,14 @@ TEST(ChatResponseReader, WholeBodiesWithErrorsInside) {
   LlmResponseHead head;
   head.status = 200;
   head.content_type = "application/json";
-  Outcome no_choices = read(head, R"({"error":{"code":502,"message":"bad gateway"}})", {}, CURLE_OK, false);
+  Outcome no_choices =
+      read(head, R"({"error":{"code":502,"message":"bad gateway"}})", {}, CURLE_OK, false);
   ASSERT_TRUE(no_choices.failure);
   EXPECT_EQ(no_choices.failure->error, ChatError::kServerError);
-  Outcome finish_error = read(head, R"({"id":"g","choices":[{"index":0,"finish_reason":"error","message":{"role":"assistant","content":""}}]})", {}, CURLE_OK, false);
+  Outcome finish_error = read(
+      head,
+      R"({"id":"g","choices":[{"index":0,"finish_reason":"error","message":{"role":"assistant","content":""}}]})",
+      {}, CURLE_OK, false);
   ASSERT_TRUE(finish_error.failure);
   EXPECT_EQ(finish_error.failure->error, ChatError::kUpstream);
   Outcome garbage = read(head, "<html>oops</html>", {}, CURLE_OK, false);
@@ -162,7 +184,9 @@ TEST(ChatResponseReader, AJsonAnswerToAStreamRequestIsReadWhole) {
   LlmResponseHead head;
   head.status = 200;
   head.content_type = "application/json";
-  Outcome out = read(head, R"({"id":"g","model":"m","choices":[{"index":0,"finish_reason":"stop","message":{"role":"assistant","content":"whole"}}],"usage":{"prompt_tokens":1,"completion_tokens":1}})");
+  Outcome out = read(
+      head,
+      R"({"id":"g","model":"m","choices":[{"index":0,"finish_reason":"stop","message":{"role":"assistant","content":"whole"}}],"usage":{"prompt_tokens":1,"completion_tokens":1}})");
   ASSERT_FALSE(out.failure) << out.failure->message;
   EXPECT_EQ(out.result.content, "whole");
   EXPECT_EQ(out.result.usage.total_tokens, 2u);
@@ -170,8 +194,10 @@ TEST(ChatResponseReader, AJsonAnswerToAStreamRequestIsReadWhole) {
 
 TEST(ChatResponseReader, InvalidToolArgumentsAreNotRetried) {
   std::string body =
-      chunk(R"("choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"id":"c","function":{"name":"f","arguments":"{}{}"}}]}}])") +
-      chunk(R"("choices":[{"index":0,"delta":{},"finish_reason":"tool_calls"}])") + "data: [DONE]\n\n";
+      chunk(
+          R"("choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"id":"c","function":{"name":"f","arguments":"{}{}"}}]}}])") +
+      chunk(R"("choices":[{"index":0,"delta":{},"finish_reason":"tool_calls"}])") +
+      "data: [DONE]\n\n";
   Outcome out = read(streamHead(), body);
   ASSERT_TRUE(out.failure);
   EXPECT_EQ(out.failure->error, ChatError::kBadToolCall);

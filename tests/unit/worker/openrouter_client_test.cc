@@ -174,8 +174,10 @@ TEST_F(OpenRouterClientTest, ReadsWholeAnswersWhenNotStreaming) {
 TEST_F(OpenRouterClientTest, StreamsCutAtOddPlacesWithEveryLineEnd) {
   for (const char* line_end : {"\\n", "\\r\\n", "\\r"}) {
     for (int chunk : {1, 3, 7}) {
-      script(std::string(R"({"content":"h\u00e9llo w\u00f6rld \ud83c\udf0d done","comments":2,"line_ending":")") +
-             line_end + R"(","chunk_bytes":)" + std::to_string(chunk) + "}");
+      script(
+          std::string(
+              R"({"content":"h\u00e9llo w\u00f6rld \ud83c\udf0d done","comments":2,"line_ending":")") +
+          line_end + R"(","chunk_bytes":)" + std::to_string(chunk) + "}");
       ChatResult result = run();
       ASSERT_TRUE(result.ok()) << result.message;
       EXPECT_EQ(result.content, "h\xC3\xA9llo w\xC3\xB6rld \xF0\x9F\x8C\x8D done");
@@ -187,7 +189,8 @@ TEST_F(OpenRouterClientTest, ToolCallRoundTripSendsToolsAndReasoningBackUnchange
   const std::string details =
       R"([{"type":"reasoning.text","text":"I should look it up","signature":"sig-1","format":"anthropic-claude-v1","index":0}])";
   script(R"({"tool_calls":[{"id":"call_1","name":"lookup","arguments":{"q":"weather","days":2}},)"
-         R"({"id":"call_2","name":"clock","arguments":""}],"reasoning_details":)" + details + "}");
+         R"({"id":"call_2","name":"clock","arguments":""}],"reasoning_details":)" +
+         details + "}");
   script(R"({"match":{"tool_message":true},"content":"It is sunny."})");
   ChatRequest request = hello("weather?");
   request.tools.push_back(ToolSpec{"lookup", "Look something up",
@@ -205,7 +208,8 @@ TEST_F(OpenRouterClientTest, ToolCallRoundTripSendsToolsAndReasoningBackUnchange
   JsonPtr got_details = parseJson(first.reasoning_details_json);
   JsonPtr want_details = parseJson(details);
   ASSERT_TRUE(got_details) << first.reasoning_details_json;
-  EXPECT_TRUE(cJSON_Compare(got_details.get(), want_details.get(), true)) << first.reasoning_details_json;
+  EXPECT_TRUE(cJSON_Compare(got_details.get(), want_details.get(), true))
+      << first.reasoning_details_json;
 
   request.messages.push_back(ChatMessage::assistantFrom(first));
   request.messages.push_back(ChatMessage::tool("call_1", "sunny, 25C"));
@@ -216,7 +220,8 @@ TEST_F(OpenRouterClientTest, ToolCallRoundTripSendsToolsAndReasoningBackUnchange
 
   auto bodies = fake_.bodies();
   ASSERT_EQ(bodies.size(), 2u);
-  EXPECT_TRUE(cJSON_Compare(jsonField(bodies[0].get(), "tools"), jsonField(bodies[1].get(), "tools"), true));
+  EXPECT_TRUE(cJSON_Compare(jsonField(bodies[0].get(), "tools"),
+                            jsonField(bodies[1].get(), "tools"), true));
   EXPECT_EQ(cJSON_GetArraySize(jsonField(bodies[1].get(), "tools")), 2);
   EXPECT_EQ(jsonString(bodies[1].get(), "tool_choice"), "auto");
   const cJSON* messages = jsonField(bodies[1].get(), "messages");
@@ -225,7 +230,8 @@ TEST_F(OpenRouterClientTest, ToolCallRoundTripSendsToolsAndReasoningBackUnchange
   EXPECT_TRUE(cJSON_Compare(jsonField(assistant, "reasoning_details"), want_details.get(), true));
   const cJSON* sent_call = cJSON_GetArrayItem(jsonField(assistant, "tool_calls"), 0);
   EXPECT_EQ(jsonString(sent_call, "id"), "call_1");
-  EXPECT_EQ(jsonString(jsonField(sent_call, "function"), "arguments"), R"({"q":"weather","days":2})");
+  EXPECT_EQ(jsonString(jsonField(sent_call, "function"), "arguments"),
+            R"({"q":"weather","days":2})");
   const cJSON* tool = cJSON_GetArrayItem(messages, 3);
   EXPECT_EQ(jsonString(tool, "role"), "tool");
   EXPECT_EQ(jsonString(tool, "tool_call_id"), "call_1");
@@ -327,13 +333,14 @@ TEST_F(OpenRouterClientTest, SendsHeadersButNeverLogsTheKey) {
 
 TEST_F(OpenRouterClientTest, DoesNotRetryRequestErrors) {
   const std::pair<int, ChatError> cases[] = {
-      {400, ChatError::kClientError}, {401, ChatError::kAuth},        {403, ChatError::kAuth},
-      {404, ChatError::kClientError}, {413, ChatError::kClientError}, {422, ChatError::kClientError},
+      {400, ChatError::kClientError}, {401, ChatError::kAuth},
+      {403, ChatError::kAuth},        {404, ChatError::kClientError},
+      {413, ChatError::kClientError}, {422, ChatError::kClientError},
       {402, ChatError::kAuth}};
   for (auto [status, error] : cases) {
     ASSERT_TRUE(fake_.reset());
-    script(R"({"status":)" + std::to_string(status) +
-           R"(,"error":{"code":)" + std::to_string(status) + R"(,"message":"no way"}})");
+    script(R"({"status":)" + std::to_string(status) + R"(,"error":{"code":)" +
+           std::to_string(status) + R"(,"message":"no way"}})");
     ChatResult result = run();
     EXPECT_EQ(result.error, error) << status;
     EXPECT_EQ(result.http_status, status);
@@ -399,9 +406,12 @@ TEST_F(OpenRouterClientTest, ErrorsInsideSuccessfulResponses) {
     ChatError first_failure;
   };
   const Case cases[] = {
-      {R"({"content":"partial","stream_error":{"code":"server_error","message":"provider died"}})", ChatError::kUpstream},
-      {R"({"content":"partial","stream_error":{"code":502,"message":"bad gateway"},"done_after_error":true})", ChatError::kServerError},
-      {R"({"stream":false,"finish_error":true,"error":{"code":"provider_error","message":"x"}})", ChatError::kUpstream},
+      {R"({"content":"partial","stream_error":{"code":"server_error","message":"provider died"}})",
+       ChatError::kUpstream},
+      {R"({"content":"partial","stream_error":{"code":502,"message":"bad gateway"},"done_after_error":true})",
+       ChatError::kServerError},
+      {R"({"stream":false,"finish_error":true,"error":{"code":"provider_error","message":"x"}})",
+       ChatError::kUpstream},
       {R"({"stream":false,"finish_error":true})", ChatError::kUpstream},
       {R"({"stream":false,"error":{"code":503,"message":"overloaded"}})", ChatError::kServerError},
       {R"({"stream":false,"body":"<html>not json</html>"})", ChatError::kMalformed},
@@ -420,12 +430,14 @@ TEST_F(OpenRouterClientTest, ErrorsInsideSuccessfulResponses) {
     EXPECT_EQ(result.content, "Echo: hello there") << c.spec;
     ASSERT_GE(probe.retries.size(), 1u) << c.spec;
     EXPECT_EQ(probe.retries[0].reason, c.first_failure)
-        << c.spec << ": " << chatErrorName(probe.retries[0].reason) << " " << probe.retries[0].message;
+        << c.spec << ": " << chatErrorName(probe.retries[0].reason) << " "
+        << probe.retries[0].message;
   }
 }
 
 TEST_F(OpenRouterClientTest, AFailedStreamNeverYieldsToolCalls) {
-  script(R"({"tool_calls":[{"name":"f","arguments":"{\"a\":1}"}],"truncate_after_bytes":900,"times":-1})");
+  script(
+      R"({"tool_calls":[{"name":"f","arguments":"{\"a\":1}"}],"truncate_after_bytes":900,"times":-1})");
   ChatResult result = run();
   EXPECT_FALSE(result.ok());
   EXPECT_TRUE(result.tool_calls.empty());
@@ -452,7 +464,8 @@ TEST_F(OpenRouterClientTest, FirstTokenTimeout) {
   EXPECT_EQ(result.attempts, 2u);
   ASSERT_EQ(probe.retries.size(), 1u);
   EXPECT_EQ(probe.retries[0].reason, ChatError::kFirstTokenTimeout);
-  script(R"({"body":": OPENROUTER PROCESSING\n\n: OPENROUTER PROCESSING\n\n","stall":"after_first_event","times":2})");
+  script(
+      R"({"body":": OPENROUTER PROCESSING\n\n: OPENROUTER PROCESSING\n\n","stall":"after_first_event","times":2})");
   EXPECT_EQ(run().error, ChatError::kFirstTokenTimeout);
   loop_.runUntil([&] { return fake_.stat("active") == 0; }, 5000);
   EXPECT_EQ(fake_.stat("active"), 0);  // the server saw every abandoned attempt go
@@ -468,6 +481,15 @@ TEST_F(OpenRouterClientTest, AttemptTimeout) {
   ChatResult result = run(probe);
   EXPECT_EQ(result.error, ChatError::kAttemptTimeout) << result.message;
   EXPECT_GT(probe.deltas, 0);
+}
+
+TEST_F(OpenRouterClientTest, AnAnswerEndedByDoneIsCompleteEvenIfTheBodyNeverEnds) {
+  configure([](LlmConfig& c) { c.attempt_timeout_ms = 60000; });
+  script(R"({"content":"all here","stall":"before_end"})");
+  ChatResult result = run();
+  ASSERT_TRUE(result.ok()) << result.message;
+  EXPECT_EQ(result.content, "all here");
+  EXPECT_EQ(result.attempts, 1u);
 }
 
 TEST_F(OpenRouterClientTest, OverallDeadline) {
@@ -516,6 +538,25 @@ TEST_F(OpenRouterClientTest, CancelFromInsideADeltaStopsTheStream) {
   EXPECT_TRUE(loop_.runUntil([&] { return multi_->transfers() == 0; }));
 }
 
+TEST_F(OpenRouterClientTest, CallbacksMayStartCalls) {
+  Probe from_delta, from_complete;
+  bool started_from_delta = false;
+  ChatCallbacks callbacks;
+  callbacks.onDelta = [&](std::string_view) {
+    if (started_from_delta) return;
+    started_from_delta = true;  // inside libcurl's write callback: the add must wait for it
+    start(from_delta, hello("from a delta"));
+  };
+  callbacks.onComplete = [&](ChatResult result) {
+    EXPECT_TRUE(result.ok()) << result.message;
+    start(from_complete, hello("from a completion"));
+  };
+  client_->chat(hello(), std::move(callbacks));
+  ASSERT_TRUE(loop_.runUntil([&] { return from_delta.completions + from_complete.completions == 2; }));
+  EXPECT_EQ(from_delta.result.content, "Echo: from a delta");
+  EXPECT_EQ(from_complete.result.content, "Echo: from a completion");
+}
+
 TEST_F(OpenRouterClientTest, CancelAll) {
   script(R"({"stall":"after_headers","times":3})");
   Probe probes[3];
@@ -524,9 +565,8 @@ TEST_F(OpenRouterClientTest, CancelAll) {
   client_->cancelAll();
   EXPECT_EQ(client_->inflight(), 0u);
   EXPECT_EQ(multi_->transfers(), 0u);
-  ASSERT_TRUE(loop_.runUntil([&] {
-    return probes[0].completions + probes[1].completions + probes[2].completions == 3;
-  }));
+  ASSERT_TRUE(loop_.runUntil(
+      [&] { return probes[0].completions + probes[1].completions + probes[2].completions == 3; }));
   for (auto& probe : probes) EXPECT_EQ(probe.result.error, ChatError::kCancelled);
   EXPECT_EQ(client_->stats().outcomes[static_cast<size_t>(ChatError::kCancelled)], 3u);
 }

@@ -19,9 +19,12 @@ bool add(ToolCallAssembler& assembler, const std::string& fragments) {
 
 TEST(ToolCallAssembler, AssemblesInterleavedParallelCallsByIndex) {
   ToolCallAssembler assembler;
-  add(assembler, R"([{"index":1,"id":"call_b","type":"function","function":{"name":"put","arguments":""}}])");
-  add(assembler, R"([{"index":0,"id":"call_a","type":"function","function":{"name":"get","arguments":"{\"q\""}}])");
-  add(assembler, R"([{"index":1,"function":{"arguments":"{\"k\":"}},{"index":0,"function":{"arguments":":\"x"}}])");
+  add(assembler,
+      R"([{"index":1,"id":"call_b","type":"function","function":{"name":"put","arguments":""}}])");
+  add(assembler,
+      R"([{"index":0,"id":"call_a","type":"function","function":{"name":"get","arguments":"{\"q\""}}])");
+  add(assembler,
+      R"([{"index":1,"function":{"arguments":"{\"k\":"}},{"index":0,"function":{"arguments":":\"x"}}])");
   add(assembler, R"([{"index":0,"function":{"arguments":"y\"}"}}])");
   add(assembler, R"([{"index":1,"id":"another_id_ignored","function":{"arguments":"2}"}}])");
   std::vector<ToolCall> calls;
@@ -46,8 +49,8 @@ TEST(ToolCallAssembler, EmptyArgumentsReadAsAnEmptyObject) {
 }
 
 TEST(ToolCallAssembler, RefusesAnythingButOneJsonObject) {
-  for (const char* arguments : {R"({\"a\":1}{\"b\":2})", R"([1,2])", R"({\"a\":)", R"(\"text\")",
-                                R"({\"a\":1} x)"}) {
+  for (const char* arguments :
+       {R"({\"a\":1}{\"b\":2})", R"([1,2])", R"({\"a\":)", R"(\"text\")", R"({\"a\":1} x)"}) {
     ToolCallAssembler assembler;
     add(assembler, std::string(R"([{"index":0,"id":"c","function":{"name":"f","arguments":")") +
                        arguments + "\"}}]");
