@@ -84,12 +84,12 @@ void ConfigSource::fetchOverrides() {
   // Pipelined: the version's reply arrives first.
   commands_->command({"GET", keys::kConfigVersion},
                      [this, alive = life_.watch()](const RedisResult& result) {
-                       if (alive.expired() || !result.ok()) return;
+                       if (alive.expired() || commands_ == nullptr || !result.ok()) return;
                        version_ = std::string(result.reply().str());
                      });
   commands_->command({"GET", keys::kConfigOverrides},
                      [this, alive = life_.watch()](const RedisResult& result) {
-                       if (alive.expired()) return;
+                       if (alive.expired() || commands_ == nullptr) return;  // stopped
                        fetching_ = false;
                        onOverrides(result);
                        if (fetch_again_) {

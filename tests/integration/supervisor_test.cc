@@ -397,6 +397,27 @@ TEST_F(SupervisorTest, MetricsParseAndTotalsSurviveAWorkerRestart) {
   EXPECT_EQ(later.value("sg_supervisor_worker_exits_total", {{"kind", "crashed"}}), 1);
 }
 
+// True once `pid` has exited (gone, or a zombie nobody reaped yet).
+bool exited(pid_t pid) {
+  std::string stat = readFile("/proc/" + std::to_string(pid) + "/stat");
+  if (stat.empty()) return true;
+  size_t close = stat.rfind(')');
+  return close != std::string::npos && close + 2 < stat.size() && stat[close + 2] == 'Z';
+}
+
+TEST_F(SupervisorTest, WorkersOfAKilledSupervisorStopReadingAndExit) {
+  SupervisorProcess& supervisor = startSupervisor("sup-orphan");
+  ASSERT_TRUE(supervisor.waitReady());
+  std::vector<pid_t> workers = supervisor.workerPids();
+  ASSERT_EQ(workers.size(), 2u);
+  supervisor.process().kill9();
+  for (pid_t pid : workers) {
+    EXPECT_TRUE(waitFor([&] { return exited(pid); }, 20000)) << "worker " << pid << " kept running";
+  }
+  // They stopped cleanly: their liveness records are gone with them.
+  EXPECT_TRUE(waitFor([&] { return keyCount("sg:heartbeat:worker-*") == 0; }, 20000));
+}
+
 TEST_F(SupervisorTest, PidFileRefusesASecondSupervisorAndTakesOverAStaleOne) {
   std::string pidfile = dir_.file("sg-supervisor.pid");
   SupervisorProcess& first = startSupervisor("sup-pid1", "", {"--pidfile", pidfile});
