@@ -80,6 +80,11 @@ struct OutboundConfig {
   uint32_t maxlen = 100000;  // MAXLEN ~ cap of sg:stream:outbound:<platform>; 0: no cap
 };
 
+// Gateway calls (bus protocol section 3) made by the built-in tools.
+struct GatewayConfig {
+  uint32_t timeout_ms = 5000;  // deadline of one call; past it the tool reports a timeout
+};
+
 struct Presence {
   std::string status;  // online, idle, dnd
   std::string activity;
@@ -142,6 +147,7 @@ struct Config {
   LimitsConfig limits;
   ConsumerConfig consumer;
   OutboundConfig outbound;
+  GatewayConfig gateway;
   StatusConfig status;
   ShutdownConfig shutdown;
   HeartbeatConfig heartbeat;

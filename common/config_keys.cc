@@ -225,6 +225,9 @@ std::vector<KeySpec> buildTable() {
       uintKey("outbound.maxlen", SG_FIELD(outbound.maxlen), 0, 100'000'000, kLive,
               "Approximate cap (MAXLEN ~) of each outbound stream (0: no cap)."),
 
+      uintKey("gateway.timeout_ms", SG_FIELD(gateway.timeout_ms), 100, 600'000, kLive,
+              "Deadline of one gateway call (fetch_messages, get_user, get_channel)."),
+
       uintKey("status.lease_ms", SG_FIELD(status.lease_ms), 1000, 600'000, kLive,
               "Length of the status leadership lease sg:status:leader."),
       uintKey("status.interval_s", SG_FIELD(status.interval_s), 1, 86'400, kLive,

@@ -16,6 +16,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/life_token.h"
 #include "common/uv_handle.h"
 
 namespace sg {
@@ -77,7 +78,13 @@ class CallRegistry {
   void deliverAll() {
     std::vector<std::unique_ptr<Call>> batch;
     batch.swap(finished_);  // calls finishing during delivery go to the next turn
-    for (auto& call : batch) deliver_(std::move(call));
+    LifeToken::Watch alive = life_.watch();
+    for (auto& call : batch) {
+      // A delivery may destroy the owner, and this registry with it: stop there (the rest of
+      // the batch goes with `batch`, undelivered, as clear() would drop it).
+      if (alive.expired()) return;
+      deliver_(std::move(call));
+    }
   }
 
   Timer dispatcher_;
@@ -85,6 +92,7 @@ class CallRegistry {
   uint64_t next_id_ = 1;
   std::unordered_map<uint64_t, std::unique_ptr<Call>> calls_;
   std::vector<std::unique_ptr<Call>> finished_;
+  LifeToken life_;
 };
 
 }  // namespace sg
