@@ -49,8 +49,9 @@ void StatusManager::onLeadership(bool leader) {
     timer_.stop();
     return;
   }
-  publish();
-  scheduleNext();
+  uint64_t now = currentPeriod(config_->status.interval_s);
+  publish(now);
+  scheduleAfter(now);
 }
 
 void StatusManager::setConfig(ConfigPtr config) {
@@ -59,8 +60,9 @@ void StatusManager::setConfig(ConfigPtr config) {
   bool period_changed = config->status.interval_s != config_->status.interval_s;
   config_ = std::move(config);
   if (!active_) return;
-  if (shown_changed) publish();
-  if (shown_changed || period_changed) scheduleNext();
+  uint64_t now = currentPeriod(config_->status.interval_s);
+  if (shown_changed) publish(now);
+  if (shown_changed || period_changed) scheduleAfter(now);
 }
 
 void StatusManager::stop() {
@@ -68,23 +70,26 @@ void StatusManager::stop() {
   timer_.stop();
 }
 
-// At the next period boundary (wall clock), plus a millisecond to land inside the new period.
-void StatusManager::scheduleNext() {
+// At the boundary of the period after `period` (or after the current one, following a stall:
+// missed periods are not published late), plus a millisecond to land inside it. The timer may
+// fire a little early (the loop reads its clock once per turn), so the period shown is the one
+// scheduled, not the one the clock says when the timer fires.
+void StatusManager::scheduleAfter(uint64_t period) {
   uint32_t interval_s = config_->status.interval_s;
-  double next = double(currentPeriod(interval_s) + 1) * interval_s;
-  uint64_t delay = static_cast<uint64_t>(std::max(0.0, (next - unixNow()) * 1000.0)) + 1;
-  timer_.start(delay, [this] {
-    publish();
-    scheduleNext();
+  uint64_t next = std::max(period, currentPeriod(interval_s)) + 1;
+  double at = double(next) * interval_s;
+  uint64_t delay = static_cast<uint64_t>(std::max(0.0, (at - unixNow()) * 1000.0)) + 1;
+  timer_.start(delay, [this, next] {
+    publish(next);
+    scheduleAfter(next);
   });
 }
 
-void StatusManager::publish() {
+void StatusManager::publish(uint64_t period) {
   const StatusConfig& status = config_->status;
   if (!active_ || status.presences.empty() || status.platforms.empty()) return;
   if (!leader_.isLeader()) return;  // our clock says the lease may be at risk: stay silent
-  const Presence& presence =
-      status.presences[currentPeriod(status.interval_s) % status.presences.size()];
+  const Presence& presence = status.presences[period % status.presences.size()];
   std::vector<std::string> keys = {std::string(keys::kStatusLeader)};
   for (const std::string& platform : status.platforms)
     keys.push_back(keys::outboundStream(platform));

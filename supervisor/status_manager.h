@@ -46,8 +46,8 @@ class StatusManager {
   const StatusManagerCounters& counters() const { return counters_; }
 
  private:
-  void publish();
-  void scheduleNext();
+  void publish(uint64_t period);  // shows presence `period` mod their number
+  void scheduleAfter(uint64_t period);
   std::string encode(const Presence& presence);
 
   RedisClient& redis_;
