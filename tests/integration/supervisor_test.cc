@@ -242,6 +242,47 @@ TEST_F(SupervisorTest, SighupAppliesALiveKeyToTheWorkersWithoutRestartingThem) {
   EXPECT_NE(supervisor.log().find("llm.model (live)"), std::string::npos);
 }
 
+TEST_F(SupervisorTest, ANewRedisUrlRestartsTheWorkersOneByOneAndAFullRestartKeyWaits) {
+  SupervisorProcess& supervisor = startSupervisor("sup-roll");
+  ASSERT_TRUE(supervisor.waitReady());
+  std::set<pid_t> before = asSet(supervisor.workerPids());
+  ASSERT_EQ(before.size(), 2u);
+
+  // The same server, database 1: the workers move there; health.listen must wait for a restart.
+  std::string moved = redis_.url().substr(0, redis_.url().size() - 1) + "1";
+  supervisor.writeConfig(R"({"redis": {"url": ")" + moved + R"("},
+                            "health": {"listen": "127.0.0.1:1"}})");
+  supervisor.process().signal(SIGHUP);
+  std::string digest;
+  ASSERT_TRUE(supervisor.waitStatus([&](const cJSON* s) {
+    digest = configDigestOf(s);
+    std::set<pid_t> now;
+    const cJSON* worker = nullptr;
+    cJSON_ArrayForEach(worker, jsonField(jsonField(s, "workers"), "list")) {
+      now.insert(static_cast<pid_t>(jsonField(worker, "pid")->valueint));
+    }
+    bool all_new = std::none_of(now.begin(), now.end(), [&](pid_t p) { return before.count(p); });
+    return all_new && workersRun(s, digest, 2);
+  }));
+  auto db1 = redis_.client();
+  db1->command({"SELECT", "1"});
+  EXPECT_TRUE(waitFor(
+      [&] {
+        Reply keys = db1->command({"KEYS", "sg:heartbeat:worker-*"});
+        return keys && keys->elements == 2;
+      },
+      20000));
+  JsonPtr status = supervisor.status();  // still answering on the old address
+  ASSERT_NE(status, nullptr);
+  const cJSON* pending = jsonField(jsonField(status.get(), "config"), "restart_pending");
+  ASSERT_EQ(cJSON_GetArraySize(pending), 1);
+  EXPECT_STREQ(cJSON_GetArrayItem(pending, 0)->valuestring, "health.listen");
+  std::string log = supervisor.log();
+  EXPECT_NE(log.find("health.listen changed to \"127.0.0.1:1\" but needs a restart"),
+            std::string::npos);
+  EXPECT_NE(log.find("all workers restarted"), std::string::npos);
+}
+
 TEST_F(SupervisorTest, RedisOverridesApplyLiveAndAnInvalidOneIsRefused) {
   setOverrides(R"({"llm": {"model": "test/at-start"}})", false);
   SupervisorProcess& supervisor = startSupervisor("sup-over");
