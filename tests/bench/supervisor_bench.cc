@@ -92,8 +92,7 @@ void reloads(SupervisorProcess& supervisor, SyncRedis& redis, const Args& args) 
     waitFor(
         [&] {
           JsonPtr now = supervisor.status();
-          return now && digestOf(now.get()) != old_digest &&
-                 allWorkersOn(supervisor, args.workers);
+          return now && digestOf(now.get()) != old_digest && allWorkersOn(supervisor, args.workers);
         },
         30000, 2);
     hup.push_back(msSince(start));
@@ -107,8 +106,7 @@ void reloads(SupervisorProcess& supervisor, SyncRedis& redis, const Args& args) 
     waitFor(
         [&] {
           JsonPtr now = supervisor.status();
-          return now && digestOf(now.get()) != old_digest &&
-                 allWorkersOn(supervisor, args.workers);
+          return now && digestOf(now.get()) != old_digest && allWorkersOn(supervisor, args.workers);
         },
         30000, 2);
     override_times.push_back(msSince(start));
@@ -137,8 +135,8 @@ void idle(SupervisorProcess& supervisor) {
 
 void takeovers(const RedisServer& redis, SyncRedis& client, const TempDir& dir, const Args& args) {
   std::vector<double> times;
-  std::string extra = R"({"workers": 1, "status": {"lease_ms": )" + std::to_string(args.lease_ms) +
-                      "}}";
+  std::string extra =
+      R"({"workers": 1, "status": {"lease_ms": )" + std::to_string(args.lease_ms) + "}}";
   auto standby = std::make_unique<SupervisorProcess>(redis, "bench-standby-0", extra, dir);
   standby->start();
   for (int round = 0; round < args.rounds; ++round) {
@@ -155,8 +153,11 @@ void takeovers(const RedisServer& redis, SyncRedis& client, const TempDir& dir, 
     standby->waitReady();
     auto start = Clock::now();
     leader->process().kill9();
-    waitFor([&] { return client.string({"GET", "sg:status:leader"}) == standby->name(); }, 30000,
-            2);
+    waitFor(
+        [&] {
+          return client.string({"GET", "sg:status:leader"}) == standby->name();
+        },
+        30000, 2);
     times.push_back(msSince(start));
   }
   char what[64];

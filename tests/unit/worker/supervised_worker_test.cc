@@ -39,9 +39,7 @@ class SupervisedWorkerTest : public ::testing::Test {
     worker->start(*message);
     return worker;
   }
-  std::string config(const std::string& extra) {
-    return test::workerConfigJson(redis_, extra);
-  }
+  std::string config(const std::string& extra) { return test::workerConfigJson(redis_, extra); }
   std::string digestOf(const std::string& json) {
     ConfigSources sources;
     sources.file_text = json;
@@ -88,9 +86,8 @@ TEST_F(SupervisedWorkerTest, ReportsItsConfigurationAndMetricsAndAppliesALiveCha
     EXPECT_EQ(worker->state(), WorkerState::kReady);
     EXPECT_EQ(reported(*worker, "instance_id"), "worker-under-test");
     EXPECT_EQ(reported(*worker, "config_digest"), digestOf(first));
-    ASSERT_TRUE(loop_.runUntil([&] {
-      return cJSON_IsTrue(jsonField(worker->lastStats(), "redis_connected"));
-    }));
+    ASSERT_TRUE(loop_.runUntil(
+        [&] { return cJSON_IsTrue(jsonField(worker->lastStats(), "redis_connected")); }));
     const cJSON* metrics = jsonField(worker->lastStats(), "metrics");
     for (const char* family : {"messages_total", "dead_letters_total", "lock_waits_total",
                                "inflight", "received_total"}) {
@@ -101,8 +98,8 @@ TEST_F(SupervisedWorkerTest, ReportsItsConfigurationAndMetricsAndAppliesALiveCha
     std::string second = config(R"({"llm": {"model": "model-b"}})");
     JsonPtr message = control::makeConfig(parseJson(second));
     ASSERT_TRUE(worker->sendConfig(*message));
-    ASSERT_TRUE(loop_.runUntil(
-        [&] { return reported(*worker, "config_digest") == digestOf(second); }));
+    ASSERT_TRUE(
+        loop_.runUntil([&] { return reported(*worker, "config_digest") == digestOf(second); }));
     EXPECT_EQ(worker->pid(), pid);
 
     // A later configuration it refuses: reported, and the running one stays.
@@ -123,9 +120,8 @@ TEST_F(SupervisedWorkerTest, KeepsReportingWhileASlowDrainFinishesTheWorkInFligh
   auto sync = redis_.client();
   {
     auto worker = start(config(R"({"consumer": {"echo_delay_ms": 2500}})"));
-    ASSERT_TRUE(loop_.runUntil([&] {
-      return cJSON_IsTrue(jsonField(worker->lastStats(), "redis_connected"));
-    }));
+    ASSERT_TRUE(loop_.runUntil(
+        [&] { return cJSON_IsTrue(jsonField(worker->lastStats(), "redis_connected")); }));
     // Entries on two channels; wait until their work has begun (typing published).
     for (const char* channel : {"c1", "c2"}) {
       test::addInbound(*sync, test::makeEnvelope({.event_id = std::string("ev-") + channel,
