@@ -141,10 +141,9 @@ std::vector<KeySpec> buildTable() {
       uintKey("redis.reconnect_max_ms", SG_FIELD(redis.reconnect_max_ms), 1, kMaxMs, kWorkers,
               "Longest delay between Redis reconnection attempts."),
 
-      enumKey(
-          "llm.dialect", SG_FIELD(llm.dialect), {"auto", "openrouter", "openai"}, kLive,
-          "Request extras: openrouter (models, session_id, provider, transforms, usage), openai "
-          "(none), auto (openrouter when llm.base_url's host is openrouter.ai)."),
+      enumKey("llm.dialect", SG_FIELD(llm.dialect), {"auto", "openrouter", "openai"}, kLive,
+              "Request extras: openrouter (models, session_id, provider, transforms, usage), openai "
+              "(none), auto (openrouter when llm.base_url's host is openrouter.ai)."),
       stringKey("llm.base_url", SG_FIELD(llm.base_url), kLive,
                 "Root of the OpenAI-compatible API (chat/completions is appended).", checkHttpUrl),
       stringKey("llm.model", SG_FIELD(llm.model), kLive, "Model asked first.", checkNotEmpty),
