@@ -438,6 +438,32 @@ TEST_F(SupervisorTest, MetricsParseAndTotalsSurviveAWorkerRestart) {
   EXPECT_EQ(later.value("sg_supervisor_worker_exits_total", {{"kind", "crashed"}}), 1);
 }
 
+TEST_F(SupervisorTest, Sigusr1ReopensTheLogFilesOfTheSupervisorAndItsWorkers) {
+  std::string log = dir_.file("service.log");
+  std::string extra = R"({"log": {"file": ")" + log + R"("}})";
+  SupervisorProcess& supervisor = startSupervisor("sup-usr1", extra);
+  ASSERT_TRUE(supervisor.waitReady());
+  ASSERT_TRUE(waitFor([&] { return readFile(log).find("worker-") != std::string::npos; }, 20000));
+  std::string rotated = dir_.file("service.log.1");
+  ASSERT_EQ(std::rename(log.c_str(), rotated.c_str()), 0);
+
+  supervisor.process().signal(SIGUSR1);
+  ASSERT_TRUE(waitFor([&] { return readFile(log).find("log file reopened") != std::string::npos; },
+                      20000));
+  // Give the workers something to log: a live change each of them applies.
+  supervisor.writeConfig(R"({"log": {"file": ")" + log + R"("}, "llm": {"model": "m-usr1"}})");
+  supervisor.process().signal(SIGHUP);
+  ASSERT_TRUE(waitFor(
+      [&] {
+        std::string text = readFile(log);
+        size_t first = text.find("] worker-");
+        return first != std::string::npos && text.find("] worker-", first + 1) != std::string::npos;
+      },
+      20000))
+      << readFile(log);
+  EXPECT_EQ(readFile(rotated).find("m-usr1"), std::string::npos) << "written to the old file";
+}
+
 // True once `pid` has exited (gone, or a zombie nobody reaped yet).
 bool exited(pid_t pid) {
   std::string stat = readFile("/proc/" + std::to_string(pid) + "/stat");
