@@ -140,6 +140,26 @@ struct BotConfig {
   std::string overrides_json = "{}";  // {"channels": {id: {...}}, "guilds": {id: {...}}}
 };
 
+// The recent messages of each channel (answered or not) kept in Redis for the model's context.
+struct CacheConfig {
+  uint32_t max_messages = 50;  // per channel; the oldest go first
+  uint32_t max_age_s = 3600;   // older messages are dropped
+};
+
+// The per-channel (per-thread) history the model sees again: user turns, replies, tool calls.
+struct ConversationConfig {
+  uint32_t max_tokens = 4000;  // estimated budget of the stored history (system prompt apart)
+  uint32_t ttl_s = 604800;     // a conversation idle this long is forgotten
+  bool summarize = false;      // summarise the oldest turns instead of dropping them
+};
+
+// Which tools the model may call. `permissions_json`: {"<permission>": {"roles": [...],
+// "channels": [...], "guilds": [...]}}; a listed permission is allowed only where one matches.
+struct ToolsConfig {
+  std::vector<std::string> disabled;
+  std::string permissions_json = "{}";
+};
+
 struct Config {
   uint32_t workers = 2;
   RedisConfig redis;
@@ -155,6 +175,9 @@ struct Config {
   LogConfig log;
   SupervisorConfig supervisor;
   BotConfig bot;
+  CacheConfig cache;
+  ConversationConfig conversation;
+  ToolsConfig tools;
 };
 
 using ConfigPtr = std::shared_ptr<const Config>;

@@ -143,12 +143,14 @@ class Checker {
       case KeyType::kEnum:
         return checkEnum(key, value, path);
       case KeyType::kStringArray:
-        return checkStrings(key, value, path);
+        return checkStrings(value, path, key.check);
       case KeyType::kObject:
         if (!cJSON_IsObject(value)) fail(path, "must be an object, got " + describeJson(value));
         return;
       case KeyType::kScopeOverrides:
         return checkScopes(value, path);
+      case KeyType::kToolPermissions:
+        return checkToolPermissions(value, path);
       case KeyType::kPresenceArray:
         return checkPresences(value, path);
       case KeyType::kSecret:
@@ -193,7 +195,8 @@ class Checker {
                            describeJson(value)));
   }
 
-  void checkStrings(const KeySpec& key, const cJSON* value, const std::string& path) {
+  // An array of non-empty strings; `check`, when given, applies to each.
+  void checkStrings(const cJSON* value, const std::string& path, StringCheck check = nullptr) {
     if (!cJSON_IsArray(value)) {
       fail(path, "must be an array of strings, got " + describeJson(value));
       return;
@@ -204,8 +207,8 @@ class Checker {
         fail(itemPath(path, index), "must be a string, got " + describeJson(item));
       } else if (item->valuestring[0] == '\0') {
         fail(itemPath(path, index), "must not be empty");
-      } else if (key.check != nullptr) {
-        std::string reason = key.check(item->valuestring);
+      } else if (check != nullptr) {
+        std::string reason = check(item->valuestring);
         if (!reason.empty()) fail(itemPath(path, index), std::move(reason));
       }
     }
@@ -290,6 +293,36 @@ class Checker {
         fail(member_path, fmt::format("unknown key (expected one of: {})", scopeFieldNames()));
       } else if (!cJSON_IsNull(member)) {
         checkValue(*field->spec, member, member_path);
+      }
+    }
+  }
+
+  // {"<permission>": {"roles": [str], "channels": [str], "guilds": [str]}}
+  void checkToolPermissions(const cJSON* value, const std::string& path) {
+    if (!cJSON_IsObject(value)) {
+      fail(path,
+           "must be an object mapping permission names to {\"roles\", \"channels\", "
+           "\"guilds\"}, got " +
+               describeJson(value));
+      return;
+    }
+    checkDuplicates(value, path);
+    for (const cJSON* rule = value->child; rule != nullptr; rule = rule->next) {
+      std::string rule_path = joinPath(path, rule->string);
+      if (!cJSON_IsObject(rule)) {
+        fail(rule_path,
+             "must be an object with roles, channels or guilds, got " + describeJson(rule));
+        continue;
+      }
+      checkDuplicates(rule, rule_path);
+      for (const cJSON* member = rule->child; member != nullptr; member = member->next) {
+        std::string_view name = member->string;
+        std::string member_path = joinPath(rule_path, name);
+        if (name != "roles" && name != "channels" && name != "guilds") {
+          fail(member_path, "unknown key (expected roles, channels or guilds)");
+        } else {
+          checkStrings(member, member_path);
+        }
       }
     }
   }
@@ -390,6 +423,7 @@ JsonPtr valueFromText(const KeySpec& key, std::string_view text, std::string* er
       return stringsFromText(text, error);
     case KeyType::kObject:
     case KeyType::kScopeOverrides:
+    case KeyType::kToolPermissions:
     case KeyType::kPresenceArray:
       return jsonFromText(trim(text), error);
   }

@@ -287,6 +287,26 @@ std::vector<KeySpec> buildTable() {
               kLive,
               "Per-channel and per-guild settings: {\"channels\": {id: {...}}, \"guilds\": {id: "
               "{...}}}."),
+
+      uintKey("cache.max_messages", SG_FIELD(cache.max_messages), 0, 10'000, kLive,
+              "Recent messages kept per channel for the model's context (0: none)."),
+      uintKey("cache.max_age_s", SG_FIELD(cache.max_age_s), 1, kMaxS, kLive,
+              "Age after which a cached channel message is dropped."),
+
+      uintKey(
+          "conversation.max_tokens", SG_FIELD(conversation.max_tokens), 0, 10'000'000, kLive,
+          "Estimated token budget of a channel's stored history (oldest turns go first; 0: none)."),
+      uintKey("conversation.ttl_s", SG_FIELD(conversation.ttl_s), 60, kMaxS * 12, kLive,
+              "Idle time after which a channel's history is forgotten."),
+      boolKey("conversation.summarize", SG_FIELD(conversation.summarize), kLive,
+              "Summarise the oldest turns with the model instead of dropping them."),
+
+      listKey("tools.disabled", SG_FIELD(tools.disabled), kLive,
+              "Tools the model is never offered."),
+      makeKey("tools.permissions", KeyType::kToolPermissions,
+              StringField(SG_FIELD(tools.permissions_json)), kLive,
+              "Where each tool permission is allowed: {name: {\"roles\": [..], \"channels\": "
+              "[..], \"guilds\": [..]}} (a permission not listed is allowed everywhere)."),
   };
 #undef SG_FIELD
   Config defaults;
@@ -376,6 +396,12 @@ std::vector<Presence> presencesFrom(const cJSON* array) {
     presences.push_back(std::move(presence));
   }
   return presences;
+}
+
+// Keys whose value is a JSON object kept as text.
+bool isObjectType(KeyType type) {
+  return type == KeyType::kObject || type == KeyType::kScopeOverrides ||
+         type == KeyType::kToolPermissions;
 }
 
 // Objects are kept as compact JSON text; llm.provider keeps "" for "none".
@@ -490,6 +516,8 @@ std::string typeText(const KeySpec& key) {
       return "object of per-channel and per-guild settings";
     case KeyType::kPresenceArray:
       return "array of {status, activity}";
+    case KeyType::kToolPermissions:
+      return "object of permission name -> {roles, channels, guilds}";
     case KeyType::kSecret:
       return "string (secret)";
   }
@@ -517,7 +545,7 @@ JsonPtr keyValueJson(const KeySpec& key, const Config& config) {
         } else if constexpr (std::is_same_v<Value, std::optional<double>>) {
           return JsonPtr(value ? cJSON_CreateNumber(*value) : cJSON_CreateNull());
         } else if constexpr (std::is_same_v<Value, std::string>) {
-          bool object = key.type == KeyType::kObject || key.type == KeyType::kScopeOverrides;
+          bool object = isObjectType(key.type);
           return object ? objectJson(value) : JsonPtr(cJSON_CreateString(value.c_str()));
         } else if constexpr (std::is_same_v<Value, std::vector<std::string>>) {
           return stringArrayJson(value);
@@ -547,7 +575,7 @@ void setKeyValue(const KeySpec& key, const cJSON* value, Config& config) {
         } else if constexpr (std::is_same_v<Value, std::optional<double>>) {
           target = value->valuedouble;
         } else if constexpr (std::is_same_v<Value, std::string>) {
-          bool object = key.type == KeyType::kObject || key.type == KeyType::kScopeOverrides;
+          bool object = isObjectType(key.type);
           target = object ? objectText(key, value) : std::string(value->valuestring);
         } else if constexpr (std::is_same_v<Value, std::vector<std::string>>) {
           target = stringsFrom(value);
@@ -561,7 +589,7 @@ void setKeyValue(const KeySpec& key, const cJSON* value, Config& config) {
 }
 
 bool keyValueEqual(const KeySpec& key, const Config& a, const Config& b) {
-  if (key.type == KeyType::kObject || key.type == KeyType::kScopeOverrides) {
+  if (isObjectType(key.type)) {
     return jsonEqual(keyValueJson(key, a).get(), keyValueJson(key, b).get());
   }
   return std::visit([&](auto field) { return read(field, a) == read(field, b); }, key.field);

@@ -26,6 +26,7 @@ enum class KeyType {
   kObject,          // any JSON object, passed through as text
   kScopeOverrides,  // bot.overrides: {"channels": {id: {...}}, "guilds": {id: {...}}}
   kPresenceArray,   // array of {"status": online|idle|dnd, "activity": string}
+  kToolPermissions,  // tools.permissions: {name: {"roles": [..], "channels": [..], "guilds": [..]}}
   kSecret,          // string that is never printed (rendered "***")
 };
 
@@ -43,7 +44,8 @@ std::string_view reloadClassName(ReloadClass reload);
 using BoolField = bool& (*)(Config&);
 using UintField = uint32_t& (*)(Config&);
 using NumberField = std::optional<double>& (*)(Config&);
-using StringField = std::string& (*)(Config&);  // kString, kEnum, kObject, kScopeOverrides
+// kString, kEnum, kObject, kScopeOverrides, kToolPermissions
+using StringField = std::string& (*)(Config&);
 using StringListField = std::vector<std::string>& (*)(Config&);
 using SecretField = Secret& (*)(Config&);
 using PresenceListField = std::vector<Presence>& (*)(Config&);

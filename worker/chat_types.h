@@ -60,10 +60,10 @@ struct ChatMessage {
   // A JSON array of content parts ([{"type":"text",...},{"type":"image_url",...}]); when set it is
   // sent instead of `content`.
   std::string content_parts_json;
-  std::string name;                    // optional participant name
-  std::vector<ToolCall> tool_calls;    // assistant: the calls it made
-  std::string reasoning_details_json;  // assistant: as the model returned it, sent back unchanged
-  std::string tool_call_id;            // tool: the call this message answers
+  std::string name;                     // optional participant name
+  std::vector<ToolCall> tool_calls;     // assistant: the calls it made
+  std::string reasoning_details_json;   // assistant: as the model returned it, sent back unchanged
+  std::string tool_call_id;             // tool: the call this message answers
 
   static ChatMessage system(std::string text);
   static ChatMessage user(std::string text);
@@ -81,8 +81,10 @@ struct ChatRequest {
   std::string tool_choice;
   // Keeps a conversation on one provider and its prompt cache (OpenRouter); e.g. the channel id.
   std::string session_id;
-  std::string model;           // "" = llm.model; llm.fallback_models follow it either way
-  std::optional<bool> stream;  // default llm.stream
+  std::string model;  // "" = llm.model
+  // The models tried after `model` (a channel's override); nullopt = llm.fallback_models.
+  std::optional<std::vector<std::string>> fallback_models;
+  std::optional<bool> stream;                     // default llm.stream
   std::optional<uint32_t> max_completion_tokens;  // default llm.max_completion_tokens
   std::optional<double> temperature;              // default llm.temperature
   std::string subject;  // names the call in logs (channel, entry id); never a secret

@@ -31,7 +31,7 @@ std::vector<std::string> candidateModels(const ChatRequest& request, const LlmCo
     }
   };
   add(request.model.empty() ? config.model : request.model);
-  for (const auto& model : config.fallback_models) add(model);
+  for (const auto& model : request.fallback_models.value_or(config.fallback_models)) add(model);
   return models;
 }
 

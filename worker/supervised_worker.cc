@@ -45,8 +45,12 @@ void SupervisedWorker::onConfig(const cJSON& config) {
     return;
   }
   std::string error;
+  if (!worker_->updateConfig(built, &error)) {
+    logger().error("configuration refused by the processor: {}", error);
+    link_.sendError("configuration refused: " + error);
+    return;
+  }
   if (!applyLogConfig(built->log, instance_id_, &error)) logger().error("{}", error);
-  worker_->updateConfig(built);
   logger().info("configuration {} applied", configDigest(*built));
   link_.sendStats(worker_->statsJson());  // the supervisor sees the new digest at once
 }

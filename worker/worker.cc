@@ -6,6 +6,8 @@
 #include "common/config_loader.h"
 #include "common/log.h"
 #include "worker/echo_processor.h"
+#include "worker/message_processor.h"
+#include "worker/test_tools.h"
 
 namespace sg {
 namespace {
@@ -15,11 +17,6 @@ RedisClient::Options redisOptions(const Config& config, const std::string& name)
   options.redis = config.redis;
   options.name = name;
   return options;
-}
-
-std::unique_ptr<MessageProcessor> makeProcessor(uv_loop_t* loop, const ConfigPtr& config) {
-  // The LLM-backed processor joins here when it lands; until then "llm" falls back to echo.
-  return std::make_unique<EchoProcessor>(loop, config);
 }
 
 }  // namespace
@@ -34,20 +31,22 @@ Worker::~Worker() = default;
 
 bool Worker::start(std::string* error) {
   commands_ = std::make_unique<RedisClient>(loop_, redisOptions(*config_, instance_id_ + ":cmd"));
-  blocking_ =
-      std::make_unique<RedisClient>(loop_, redisOptions(*config_, instance_id_ + ":block"));
+  blocking_ = std::make_unique<RedisClient>(loop_, redisOptions(*config_, instance_id_ + ":block"));
+  // The processor first: a configuration it refuses (a prompt template) stops the start here.
+  if (!makeProcessor(error)) return false;
   if (!commands_->start(error) || !blocking_->start(error)) return false;
-  processor_ = makeProcessor(loop_, config_);
-  consumer_ = std::make_unique<Consumer>(loop_, *commands_, *blocking_, *processor_, instance_id_,
-                                         config_);
-  heartbeat_ = std::make_unique<Heartbeat>(loop_, *commands_, instance_id_, "worker",
-                                           [this](cJSON* record) {
-                                             const ConsumerStats& stats = consumer_->stats();
-                                             cJSON_AddNumberToObject(record, "processed",
-                                                                     double(stats.processed));
-                                             cJSON_AddNumberToObject(record, "inflight",
-                                                                     double(stats.inflight));
-                                           });
+  consumer_ =
+      std::make_unique<Consumer>(loop_, *commands_, *blocking_, *processor_, instance_id_, config_);
+  heartbeat_ =
+      std::make_unique<Heartbeat>(loop_, *commands_, instance_id_, "worker", [this](cJSON* record) {
+        const ConsumerStats& stats = consumer_->stats();
+        cJSON_AddNumberToObject(record, "processed", double(stats.processed));
+        cJSON_AddNumberToObject(record, "inflight", double(stats.inflight));
+        if (llm_ != nullptr) {
+          JsonPtr processor = processorStatsJson(llm_->stats(), llm_->llmStats());
+          cJSON_AddItemToObject(record, "processor", processor.release());
+        }
+      });
   // Start consuming once connected; READ creates the group if it is missing.
   commands_->onConnected([this] {
     log::get("main").info("connected to Redis at {}", commands_->maskedUrl());
@@ -63,20 +62,39 @@ bool Worker::start(std::string* error) {
   return true;
 }
 
-void Worker::updateConfig(ConfigPtr config) {
+bool Worker::makeProcessor(std::string* error) {
+  if (config_->consumer.processor == "echo") {
+    auto echo = std::make_unique<EchoProcessor>(loop_, config_);
+    echo_ = echo.get();
+    processor_ = std::move(echo);
+    return true;
+  }
+  auto llm = std::make_unique<LlmMessageProcessor>(loop_, *commands_, config_, instance_id_);
+  if (!llm->start(error)) return false;
+  if (testToolsRequested()) {
+    registerTestTools(llm->tools());
+    log::get("main").warn("test tools registered ({}=1): not for production", kTestToolsEnv);
+  }
+  llm_ = llm.get();
+  processor_ = std::move(llm);
+  return true;
+}
+
+bool Worker::updateConfig(ConfigPtr config, std::string* error) {
+  // The processor may refuse it (a prompt template): then nothing changes.
+  if (llm_ != nullptr && !llm_->updateConfig(config, error)) return false;
   for (const ConfigChange& change : diffConfig(*config_, *config)) {
     if (change.reload == ReloadClass::kLive) continue;
-    log::get("main").warn(
-        "{} changed ({}): this worker keeps its running value until it is "
-        "restarted",
-        change.key, reloadClassName(change.reload));
+    log::get("main").warn("{} changed ({}): this worker keeps its running value until restarted",
+                          change.key, reloadClassName(change.reload));
   }
   config_ = std::move(config);
   config_digest_ = configDigest(*config_);
   log::setLevel(config_->log.level);
   if (consumer_) consumer_->updateConfig(config_);
-  if (auto* echo = dynamic_cast<EchoProcessor*>(processor_.get())) echo->updateConfig(config_);
+  if (echo_ != nullptr) echo_->updateConfig(config_);
   if (heartbeat_) heartbeat_->setInterval(config_->heartbeat.interval_ms);
+  return true;
 }
 
 void Worker::drain(std::function<void()> done) {

@@ -22,6 +22,8 @@
 #include "common/redis_client.h"
 #include "common/uv_handle.h"
 #include "worker/consumer.h"
+#include "worker/echo_processor.h"
+#include "worker/message_processor.h"
 #include "worker/processor.h"
 
 namespace sg {
@@ -35,10 +37,11 @@ class Worker {
 
   // Connects and starts consuming; false (and why) when it cannot start.
   [[nodiscard]] bool start(std::string* error);
-  // Applies a new validated snapshot in place (live keys). Keys of the worker_restart class
-  // (redis.*, ...) keep their running values until this process is replaced: the supervisor
-  // restarts its workers for those; a warning names them.
-  void updateConfig(ConfigPtr config);
+  // Applies a new validated snapshot in place (live keys); false (and why), keeping the running
+  // snapshot, when the processor refuses it (an unreadable or invalid prompt template). Keys of
+  // the worker_restart class (redis.*, ...) keep their running values until this process is
+  // replaced (the supervisor restarts its workers for those); a warning names them.
+  [[nodiscard]] bool updateConfig(ConfigPtr config, std::string* error);
   // Graceful stop: drain within shutdown.drain_s (or deadline_ms), release locks, close
   // connections; `done` runs when everything is closed and the loop may end. Once only.
   void drain(std::function<void()> done);
@@ -58,10 +61,14 @@ class Worker {
   const ConsumerStats& stats() const { return consumer_->stats(); }
   const ConfigPtr& config() const { return config_; }
   bool draining() const { return stopping_; }
+  // The LLM processor (its counters and the LLM client's), or null with the echo processor.
+  const LlmMessageProcessor* llmProcessor() const { return llm_; }
 
  private:
   void closeConnections(std::function<void()> done);
   void reportConsumerMetrics(MetricsReport& report) const;
+  // The processor consumer.processor names: "llm" (LlmMessageProcessor) or "echo".
+  [[nodiscard]] bool makeProcessor(std::string* error);
 
   uv_loop_t* loop_;
   std::string instance_id_;
@@ -71,6 +78,8 @@ class Worker {
   std::unique_ptr<RedisClient> commands_;
   std::unique_ptr<RedisClient> blocking_;
   std::unique_ptr<MessageProcessor> processor_;
+  LlmMessageProcessor* llm_ = nullptr;  // processor_ when it is the LLM one
+  EchoProcessor* echo_ = nullptr;       // processor_ when it is the echo double
   std::unique_ptr<Consumer> consumer_;
   std::unique_ptr<Heartbeat> heartbeat_;
   bool stopping_ = false;

@@ -20,8 +20,8 @@
 #include <thread>
 #include <vector>
 
+#include "support/bench_stats.h"
 #include "support/bus_fixture.h"
-#include "support/proc_stats.h"
 
 namespace sg::test {
 namespace {
@@ -34,12 +34,6 @@ struct Args {
   int seconds = 5;
   std::string extra;
 };
-
-pid_t redisPid(SyncRedis& redis) {
-  std::string info = redis.string({"INFO", "server"});
-  size_t at = info.find("process_id:");
-  return at == std::string::npos ? 0 : std::stoi(info.substr(at + 11));
-}
 
 std::map<std::string, long long> commandStats(SyncRedis& redis) {
   std::map<std::string, long long> calls;
@@ -66,40 +60,6 @@ void loadBacklog(SyncRedis& redis, const Args& args, int offset) {
 
 long long xlen(SyncRedis& redis, const std::string& key) { return redis.integer({"XLEN", key}); }
 
-uint64_t idMs(const std::string& id) { return std::stoull(id.substr(0, id.find('-'))); }
-
-// Latency per event: outbound entry time minus inbound entry time (both Redis clocks).
-std::vector<double> latencies(SyncRedis& redis) {
-  std::map<std::string, uint64_t> inbound_ms;
-  Reply inbound = redis.command({"XRANGE", "sg:stream:inbound", "-", "+"});
-  for (size_t i = 0; inbound && i < inbound->elements; ++i) {
-    const redisReply* entry = inbound->element[i];
-    std::string id(entry->element[0]->str, entry->element[0]->len);
-    const redisReply* fields = entry->element[1];
-    // The event id is recoverable from the payload; keep the mapping through the envelope's
-    // event id embedded as text.
-    std::string payload(fields->element[1]->str, fields->element[1]->len);
-    size_t at = payload.find("ev-");
-    size_t end = payload.find_first_not_of("ev-0123456789", at);
-    inbound_ms[payload.substr(at, end - at)] = idMs(id);
-  }
-  std::vector<double> values;
-  for (const auto& action : readOutbound(redis)) {
-    auto found = inbound_ms.find(action.event_id);
-    if (found != inbound_ms.end()) {
-      values.push_back(double(idMs(action.stream_id)) - double(found->second));
-    }
-  }
-  std::sort(values.begin(), values.end());
-  return values;
-}
-
-double percentile(const std::vector<double>& sorted, double p) {
-  if (sorted.empty()) return 0;
-  size_t index = std::min(sorted.size() - 1, size_t(p * double(sorted.size() - 1) + 0.5));
-  return sorted[index];
-}
-
 int run(const Args& args) {
   RedisServer redis;
   if (!redis.ok()) {
@@ -112,7 +72,7 @@ int run(const Args& args) {
               args.channels, args.workers);
   loadBacklog(*client, args, 0);
   client->command({"CONFIG", "RESETSTAT"});
-  pid_t redis_pid = redisPid(*client);
+  pid_t redis_pid = redisServerPid(*client);
   double redis_cpu0 = cpuSeconds(redis_pid);
 
   std::vector<std::unique_ptr<WorkerProcess>> workers;
@@ -172,7 +132,7 @@ int run(const Args& args) {
                                       .content = "steady " + std::to_string(i)}));
   }
   waitFor([&] { return xlen(*client, "sg:stream:outbound:discord") >= total; }, 60000, 5);
-  auto values = latencies(*client);
+  auto values = inboundToOutboundMs(*client, inboundTimes(*client));
   std::printf("steady %d messages/s for %d s: inbound->outbound latency p50 %.0f ms, p99 %.0f "
               "ms, max %.0f ms (%zu samples; Redis clock, 1 ms resolution)\n",
               args.rate, args.seconds, percentile(values, 0.5), percentile(values, 0.99),

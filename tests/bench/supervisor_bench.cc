@@ -19,7 +19,7 @@
 #include <vector>
 
 #include "support/bus_fixture.h"
-#include "support/proc_stats.h"
+#include "support/bench_stats.h"
 #include "support/supervisor_fixture.h"
 
 namespace sg::test {

@@ -19,6 +19,7 @@
 #include <set>
 
 #include "support/bus_fixture.h"
+#include "support/fake_llm.h"
 #include "support/prometheus_check.h"
 #include "support/supervisor_fixture.h"
 
@@ -240,6 +241,75 @@ TEST_F(SupervisorTest, SighupAppliesALiveKeyToTheWorkersWithoutRestartingThem) {
       1);
   EXPECT_EQ(metrics.value("sg_supervisor_worker_spawns_total"), 2);
   EXPECT_NE(supervisor.log().find("llm.model (live)"), std::string::npos);
+}
+
+// The model of the one chat request made since `fake` was reset.
+std::string requestedModel(FakeLlm& fake) {
+  std::vector<JsonPtr> bodies = fake.bodies();
+  if (bodies.size() != 1) return "(" + std::to_string(bodies.size()) + " requests)";
+  return std::string(jsonString(bodies[0].get(), "model"));
+}
+
+TEST_F(SupervisorTest, TheNextLlmRequestUsesTheModelChangedBySighupOrAnOverride) {
+  FakeLlm fake;
+  ASSERT_TRUE(fake.ok());
+  auto config = [&](const std::string& model) {
+    return R"({"consumer": {"processor": "llm"}, "llm": {"base_url": ")" + fake.baseUrl() +
+           R"(", "model": ")" + model + R"(", "api_key": "sk-test", "max_retries": 1,
+              "retry_base_ms": 5, "retry_max_ms": 20}})";
+  };
+  SupervisorProcess& supervisor = startSupervisor("sup-llm", config("model/one"));
+  ASSERT_TRUE(supervisor.waitReady());
+  std::set<pid_t> pids = asSet(supervisor.workerPids());
+  // One message answered through the LLM; the model it asked for.
+  auto ask = [&](const std::string& event) {
+    fake.reset();
+    addInbound(*client_, makeEnvelope({.event_id = event, .channel_id = "llm-" + event}));
+    EXPECT_TRUE(waitFor([&] { return answeredEvents().count(event) == 1; }, 30000)) << event;
+    return requestedModel(fake);
+  };
+  auto onNewConfig = [&](const std::string& old_digest) {
+    return supervisor.waitStatus([&](const cJSON* s) {
+      return configDigestOf(s) != old_digest && workersRun(s, configDigestOf(s), 2);
+    });
+  };
+  EXPECT_EQ(ask("ev-llm-1"), "model/one");
+
+  JsonPtr status = supervisor.status();
+  supervisor.writeConfig(config("model/two"));
+  supervisor.process().signal(SIGHUP);
+  ASSERT_TRUE(onNewConfig(configDigestOf(status.get())));
+  EXPECT_EQ(ask("ev-llm-2"), "model/two");
+
+  status = supervisor.status();
+  setOverrides(R"({"llm": {"model": "model/three"}})");
+  ASSERT_TRUE(onNewConfig(configDigestOf(status.get())));
+  EXPECT_EQ(ask("ev-llm-3"), "model/three");
+
+  setOverrides(R"({"llm": {"model": ""}})");
+  long code = 0;
+  ASSERT_TRUE(waitFor(
+      [&] {
+        return parsePrometheusText(supervisor.get("/metrics", &code))
+                   .value("sg_supervisor_reloads_total",
+                          {{"trigger", "overrides"}, {"outcome", "refused"}}) == 1;
+      },
+      20000));
+  EXPECT_EQ(ask("ev-llm-4"), "model/three") << "the refused override changed nothing";
+  EXPECT_EQ(asSet(supervisor.workerPids()), pids) << "no worker restarted";
+
+  // The processor's counters reach /metrics through the workers' reports.
+  PromText metrics;
+  ASSERT_TRUE(waitFor(
+      [&] {
+        metrics = parsePrometheusText(supervisor.get("/metrics", &code));
+        return metrics.value("sg_llm_calls_total", {{"outcome", "ok"}}) == 4;
+      },
+      20000));
+  EXPECT_TRUE(metrics.errors.empty()) << ::testing::PrintToString(metrics.errors);
+  EXPECT_EQ(metrics.types["sg_llm_call_duration_seconds"], "histogram");
+  EXPECT_EQ(metrics.value("sg_llm_call_duration_seconds_count"), 4);
+  EXPECT_GT(metrics.value("sg_llm_tokens_total", {{"kind", "prompt"}}), 0);
 }
 
 TEST_F(SupervisorTest, ANewRedisUrlRestartsTheWorkersOneByOneAndAFullRestartKeyWaits) {

@@ -125,9 +125,9 @@ WorkerProcess::WorkerProcess(const RedisServer& redis, std::string instance_id,
   writeFile(config_path_, workerConfigJson(redis, extra_json));
 }
 
-bool WorkerProcess::start() {
+bool WorkerProcess::start(const std::map<std::string, std::string>& env) {
   return process_.start({SG_WORKER_BIN, "--config", config_path_, "--instance-id", instance_id_},
-                        log_path_);
+                        log_path_, env);
 }
 
 }  // namespace sg::test

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -62,7 +63,8 @@ class WorkerProcess {
  public:
   WorkerProcess(const RedisServer& redis, std::string instance_id, const std::string& extra_json,
                 const TempDir& dir);
-  bool start();
+  // `env`: extra environment variables (STARGAZER_TEST_TOOLS=1 registers the test tools).
+  bool start(const std::map<std::string, std::string>& env = {});
   ChildProcess& process() { return process_; }
   const std::string& id() const { return instance_id_; }
   std::string log() const { return process_.logText(); }

@@ -21,7 +21,7 @@ class FakeLlm {
 
   bool ok() const { return port_ > 0; }
   int port() const { return port_; }
-  int pid() const { return process_.pid(); }
+  pid_t pid() const { return process_.pid(); }
   std::string baseUrl() const { return "http://127.0.0.1:" + std::to_string(port_) + "/v1"; }
   std::string logText() const { return process_.logText(); }
 
