@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -57,8 +58,11 @@ class ProcessJob {
   // add_reaction); a redelivery produces the same sequence.
   std::string nextLastingActionId() { return lastingActionId(envelope_.event_id, lasting_++); }
   // `<event_id>:<kind>:<k>` for a transient action (typing, edit_message, rpc_request).
+  // Numbered per kind (typing:0, typing:1, rpc:0, ...).
   std::string nextTransientActionId(std::string_view kind) {
-    return transientActionId(envelope_.event_id, kind, transient_++);
+    auto found = transient_.find(kind);
+    if (found == transient_.end()) found = transient_.emplace(std::string(kind), 0).first;
+    return transientActionId(envelope_.event_id, kind, found->second++);
   }
 
   // Publishes transient actions now, fenced on the channel lock; `done(false)` when the lock
@@ -101,7 +105,7 @@ class ProcessJob {
   std::function<void()> on_cancel_;
   bool cancelled_ = false;
   uint32_t lasting_ = 0;
-  uint32_t transient_ = 0;
+  std::map<std::string, uint32_t, std::less<>> transient_;
 };
 
 class MessageProcessor {

@@ -7,6 +7,7 @@
 
 #include "common/clock.h"
 #include "common/log.h"
+#include "worker/gateway_rpc.h"
 #include "worker/reply_splitter.h"
 
 namespace sg {
@@ -370,6 +371,8 @@ void ReplyRun::cancel() {
   ++services_.stats->cancelled;
   if (call_id_ != 0) services_.llm->cancel(call_id_);
   call_id_ = 0;
+  // Gateway calls of this job complete as cancelled now rather than at their deadline.
+  if (services_.gateway != nullptr) services_.gateway->cancel(*job_);
   round_.reset();
   end();
 }

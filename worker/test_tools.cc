@@ -4,7 +4,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "worker/deferred_call.h"
+#include "common/run_soon.h"
 
 namespace sg {
 
@@ -14,12 +14,12 @@ void registerTestTools(ToolRegistry& registry) {
        R"({"type":"object","properties":{"text":{"type":"string"}}})", "test",
        [](const ToolCall& call, ToolContext& context, ToolDone done) {
          std::string result = R"({"echo":)" + call.arguments + "}";
-         deferCall(context.loop, [done = std::move(done), result] { done({true, result}); });
+         runSoon(context.loop, [done = std::move(done), result] { done({true, result}); });
        }});
   registry.add(
       {"sg_test_fail", "Test tool: always fails.", R"({"type":"object","properties":{}})", "test",
        [](const ToolCall&, ToolContext& context, ToolDone done) {
-         deferCall(context.loop, [done = std::move(done)] { done({false, "test failure"}); });
+         runSoon(context.loop, [done = std::move(done)] { done({false, "test failure"}); });
        }});
 }
 

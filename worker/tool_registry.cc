@@ -13,7 +13,7 @@
 
 #include "common/json.h"
 #include "common/log.h"
-#include "worker/deferred_call.h"
+#include "common/run_soon.h"
 
 namespace sg {
 namespace {
@@ -58,7 +58,7 @@ class Permissions {
 
 // Completes a call later with an error outcome (unknown or forbidden tool).
 void refuse(uv_loop_t* loop, std::string why, ToolDone done) {
-  deferCall(loop, [why = std::move(why), done = std::move(done)] { done({false, why}); });
+  runSoon(loop, [why = std::move(why), done = std::move(done)] { done({false, why}); });
 }
 
 }  // namespace
@@ -117,7 +117,7 @@ void ToolRegistry::run(const ToolCall& call, ToolContext& context, ToolDone done
     ToolDone once = std::move(guard->done);
     guard->done = nullptr;
     if (guard->inside) {
-      deferCall(loop, [once = std::move(once), outcome = std::move(outcome)]() mutable {
+      runSoon(loop, [once = std::move(once), outcome = std::move(outcome)]() mutable {
         once(std::move(outcome));
       });
     } else {

@@ -5,6 +5,7 @@
 
 #include "common/config_loader.h"
 #include "common/log.h"
+#include "worker/builtin_tools.h"
 #include "worker/echo_processor.h"
 #include "worker/message_processor.h"
 #include "worker/test_tools.h"
@@ -35,6 +36,7 @@ bool Worker::start(std::string* error) {
   // The processor first: a configuration it refuses (a prompt template) stops the start here.
   if (!makeProcessor(error)) return false;
   if (!commands_->start(error) || !blocking_->start(error)) return false;
+  if (rpc_replies_ && !rpc_replies_->start(error)) return false;
   consumer_ =
       std::make_unique<Consumer>(loop_, *commands_, *blocking_, *processor_, instance_id_, config_);
   heartbeat_ =
@@ -71,6 +73,11 @@ bool Worker::makeProcessor(std::string* error) {
   }
   auto llm = std::make_unique<LlmMessageProcessor>(loop_, *commands_, config_, instance_id_);
   if (!llm->start(error)) return false;
+  // Gateway calls read their replies on a connection of their own (blocking reads).
+  rpc_replies_ = std::make_unique<RedisClient>(loop_, redisOptions(*config_, instance_id_ + ":rpc"));
+  gateway_ = std::make_unique<GatewayRpc>(loop_, *rpc_replies_, instance_id_, config_);
+  llm->setGateway(gateway_.get());
+  registerBuiltinTools(llm->tools());
   if (testToolsRequested()) {
     registerTestTools(llm->tools());
     log::get("main").warn("test tools registered ({}=1): not for production", kTestToolsEnv);
@@ -93,6 +100,7 @@ bool Worker::updateConfig(ConfigPtr config, std::string* error) {
   log::setLevel(config_->log.level);
   if (consumer_) consumer_->updateConfig(config_);
   if (echo_ != nullptr) echo_->updateConfig(config_);
+  if (gateway_) gateway_->updateConfig(config_);
   if (heartbeat_) heartbeat_->setInterval(config_->heartbeat.interval_ms);
   return true;
 }
@@ -173,12 +181,21 @@ void Worker::reportConsumerMetrics(MetricsReport& report) const {
 
 void Worker::closeConnections(std::function<void()> done) {
   heartbeat_->stop([this, done = std::move(done)]() mutable {
-    auto remaining = std::make_shared<int>(2);
-    auto finish = [remaining, done = std::move(done)] {
-      if (--*remaining == 0 && done) done();
+    auto stopClients = [this, done = std::move(done)]() mutable {
+      auto remaining = std::make_shared<int>(rpc_replies_ ? 3 : 2);
+      auto finish = [remaining, done = std::move(done)] {
+        if (--*remaining == 0 && done) done();
+      };
+      if (rpc_replies_) rpc_replies_->stop(finish);
+      blocking_->stop(finish);
+      commands_->stop(finish);
     };
-    blocking_->stop(finish);
-    commands_->stop(finish);
+    // Pending gateway calls fail as "stopped" and the reply stream is deleted first.
+    if (gateway_) {
+      gateway_->stop(std::move(stopClients));
+    } else {
+      stopClients();
+    }
   });
 }
 

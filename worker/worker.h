@@ -22,6 +22,7 @@
 #include "common/redis_client.h"
 #include "common/uv_handle.h"
 #include "worker/consumer.h"
+#include "worker/gateway_rpc.h"
 #include "worker/echo_processor.h"
 #include "worker/message_processor.h"
 #include "worker/processor.h"
@@ -77,6 +78,8 @@ class Worker {
   std::vector<std::function<void(MetricsReport&)>> metrics_sources_;
   std::unique_ptr<RedisClient> commands_;
   std::unique_ptr<RedisClient> blocking_;
+  std::unique_ptr<RedisClient> rpc_replies_;  // blocking reads of sg:rpc:reply:<id> (LLM only)
+  std::unique_ptr<GatewayRpc> gateway_;
   std::unique_ptr<MessageProcessor> processor_;
   LlmMessageProcessor* llm_ = nullptr;  // processor_ when it is the LLM one
   EchoProcessor* echo_ = nullptr;       // processor_ when it is the echo double

@@ -15,6 +15,7 @@
 #include "common/json.h"
 #include "support/bus_fixture.h"
 #include "support/fake_llm.h"
+#include "support/test_gateway.h"
 #include "worker/reply_run.h"
 #include "worker/reply_splitter.h"
 
@@ -229,6 +230,34 @@ TEST_F(ProcessorTest, ToolCallRoundTripFeedsTheResultBackUnderItsId) {
   EXPECT_NE(call, std::string::npos) << history;
   EXPECT_NE(result, std::string::npos) << history;
   EXPECT_LT(call, result);
+}
+
+// Gateway calls through the real worker: the model asks for get_channel, a test gateway answers
+// it on the worker's reply stream, and the answer reaches the model's next request; when the
+// gateway never answers, the model is told of the timeout and the user still gets the reply.
+TEST_F(ProcessorTest, GatewayCallAnsweredAndGatewayCallTimedOutBothReachTheModel) {
+  startWorker(R"({"gateway": {"timeout_ms": 300}})");
+  TestGateway gateway(redis_.port());
+  ASSERT_TRUE(gateway.start());
+  const std::string round = R"([
+      {"tool_calls": [{"id": "call_gw", "name": "get_channel", "arguments": {}}]},
+      {"match": {"tool_message": true}, "content": "Checked the channel."}])";
+  ASSERT_TRUE(fake_.script(round));
+  send({.event_id = "ev-gw", .channel_id = "c7", .content = "what channel is this?"});
+  ASSERT_EQ(awaitReply("ev-gw").size(), 1u);
+  ASSERT_EQ(gateway.requestCount(), 1u);
+  EXPECT_EQ(gateway.requests()[0].method, "get_channel");
+  EXPECT_EQ(gateway.requests()[0].action_id, "ev-gw:rpc:0");
+  std::string answered = printJson(requestMessages(1).get());
+  EXPECT_NE(answered.find("general"), std::string::npos) << "the channel's name" << answered;
+
+  gateway.answerAll({.mode = GatewayMode::kSilent});
+  ASSERT_TRUE(fake_.script(round));
+  send({.event_id = "ev-gw-silent", .channel_id = "c7", .content = "and now?"});
+  ASSERT_EQ(awaitReply("ev-gw-silent").size(), 1u);
+  std::string timed_out = printJson(requestMessages(3).get());
+  EXPECT_NE(timed_out.find("did not answer within 300 ms"), std::string::npos) << timed_out;
+  EXPECT_EQ(pendingCount(), 0);
 }
 
 TEST_F(ProcessorTest, LongReplyArrivesInOrderedPartsWithBalancedFences) {

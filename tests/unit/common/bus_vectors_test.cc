@@ -21,6 +21,10 @@ struct VectorCase {
   std::string decoded_json;  // ok cases: the listed object, as JSON text
 };
 
+// gtest prints parameters in failure messages and test listings: name the case rather than let it
+// dump the struct's bytes (padding included, which valgrind rightly calls uninitialised).
+void PrintTo(const VectorCase& c, std::ostream* out) { *out << c.name; }
+
 std::vector<VectorCase> loadCases(bool only_valid = false) {
   const Json cases = parseJson(readVector("cases.json"));
   std::vector<VectorCase> out;

@@ -8,7 +8,7 @@
 
 #include "common/config_loader.h"
 #include "support/test_loop.h"
-#include "worker/deferred_call.h"
+#include "common/run_soon.h"
 
 namespace sg {
 namespace {
@@ -20,7 +20,7 @@ ToolDefinition tool(const std::string& name, const std::string& permission, bool
             if (synchronous) {
               done(outcome);  // misbehaving: the registry must still defer it
             } else {
-              deferCall(context.loop, [done, outcome] { done(outcome); });
+              runSoon(context.loop, [done, outcome] { done(outcome); });
             }
           }};
 }
