@@ -66,6 +66,9 @@ using DecodeResult = Decoded<Envelope>;
 
 // ---- Section 1: the inbound envelope ----
 
+// A platform name as the protocol allows it: [a-z0-9_]{1,32}.
+bool isPlatformName(std::string_view name);
+
 [[nodiscard]] DecodeResult decodeEnvelope(std::string_view payload, const LimitsConfig& limits);
 
 // The gateway's side (tests and benchmarks write inbound entries with it). Absent "or nil"

@@ -60,6 +60,33 @@ std::string cliUsage(std::string_view program, std::string_view synopsis,
   return text;
 }
 
+CliOption configSetOption(std::vector<std::string>* assignments) {
+  return {"set", "KEY=VALUE", "override one configuration key (repeatable), e.g. llm.model=x",
+          [assignments](std::string_view value, std::string* error) {
+            if (value.find('=') == std::string_view::npos) {
+              *error = "expected KEY=VALUE";
+              return false;
+            }
+            assignments->emplace_back(value);
+            return true;
+          }};
+}
+
+CliOption configKeyOption(std::string_view name, std::string_view argument, std::string_view key,
+                          std::string_view help, std::vector<std::string>* assignments) {
+  return {name, argument, help, [assignments, key](std::string_view value, std::string*) {
+            assignments->push_back(fmt::format("{}={}", key, value));
+            return true;
+          }};
+}
+
+CliOption switchOption(std::string_view name, std::string_view help, bool* flag) {
+  return {name, "", help, [flag](std::string_view, std::string*) {
+            *flag = true;
+            return true;
+          }};
+}
+
 bool parseUnsigned(std::string_view text, unsigned long long max, unsigned long long* out) {
   unsigned long long value = 0;
   auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);

@@ -25,6 +25,15 @@ struct CliOption {
 std::string cliUsage(std::string_view program, std::string_view synopsis,
                      const std::vector<CliOption>& options);
 
+// `--set KEY=VALUE` (repeatable): appends the assignment to `assignments` (ConfigSources::cli).
+CliOption configSetOption(std::vector<std::string>* assignments);
+// A flag standing for one configuration key (`--redis-url URL` is `--set redis.url=URL`). `help`
+// must outlive the option (a literal).
+CliOption configKeyOption(std::string_view name, std::string_view argument, std::string_view key,
+                          std::string_view help, std::vector<std::string>* assignments);
+// A flag without a value that sets `*flag`.
+CliOption switchOption(std::string_view name, std::string_view help, bool* flag);
+
 // Parses a non-negative decimal integer that fits `max`; false on anything else.
 bool parseUnsigned(std::string_view text, unsigned long long max, unsigned long long* out);
 

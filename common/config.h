@@ -95,6 +95,7 @@ struct StatusConfig {
   uint32_t lease_ms = 15000;
   uint32_t interval_s = 60;
   std::vector<Presence> presences;
+  std::vector<std::string> platforms = {"discord"};  // outbound streams that get set_presence
 };
 
 struct ShutdownConfig {

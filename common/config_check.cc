@@ -143,7 +143,7 @@ class Checker {
       case KeyType::kEnum:
         return checkEnum(key, value, path);
       case KeyType::kStringArray:
-        return checkStrings(value, path);
+        return checkStrings(value, path, key.check);
       case KeyType::kObject:
         if (!cJSON_IsObject(value)) fail(path, "must be an object, got " + describeJson(value));
         return;
@@ -195,7 +195,8 @@ class Checker {
                            describeJson(value)));
   }
 
-  void checkStrings(const cJSON* value, const std::string& path) {
+  // An array of non-empty strings; `check`, when given, applies to each.
+  void checkStrings(const cJSON* value, const std::string& path, StringCheck check = nullptr) {
     if (!cJSON_IsArray(value)) {
       fail(path, "must be an array of strings, got " + describeJson(value));
       return;
@@ -206,6 +207,9 @@ class Checker {
         fail(itemPath(path, index), "must be a string, got " + describeJson(item));
       } else if (item->valuestring[0] == '\0') {
         fail(itemPath(path, index), "must not be empty");
+      } else if (check != nullptr) {
+        std::string reason = check(item->valuestring);
+        if (!reason.empty()) fail(itemPath(path, index), std::move(reason));
       }
     }
   }

@@ -9,6 +9,7 @@
 #include <cctype>
 #include <map>
 
+#include "common/bus_codec.h"
 #include "common/endpoint.h"
 #include "common/redis_url.h"
 
@@ -51,6 +52,10 @@ std::string checkListen(const std::string& value) {
 
 std::string checkNotEmpty(const std::string& value) {
   return value.empty() ? "must not be empty" : "";
+}
+
+std::string checkPlatform(const std::string& value) {
+  return isPlatformName(value) ? "" : "must be a platform name ([a-z0-9_]{1,32})";
 }
 
 // ---- table construction --------------------------------------------------------------------
@@ -96,9 +101,12 @@ KeySpec enumKey(std::string_view path, StringField field, std::vector<std::strin
   return key;
 }
 
+// `check`, when given, applies to every element.
 KeySpec listKey(std::string_view path, StringListField field, ReloadClass reload,
-                std::string_view doc) {
-  return makeKey(path, KeyType::kStringArray, field, reload, doc);
+                std::string_view doc, StringCheck check = nullptr) {
+  KeySpec key = makeKey(path, KeyType::kStringArray, field, reload, doc);
+  key.check = check;
+  return key;
 }
 
 std::string environmentName(std::string_view path) {
@@ -227,6 +235,9 @@ std::vector<KeySpec> buildTable() {
       makeKey("status.presences", KeyType::kPresenceArray,
               PresenceListField(SG_FIELD(status.presences)), kLive,
               "Presences published in turn by the leader (empty: no presence updates)."),
+      listKey("status.platforms", SG_FIELD(status.platforms), kLive,
+              "Platforms whose outbound stream receives the leader's set_presence actions.",
+              checkPlatform),
 
       uintKey("shutdown.drain_s", SG_FIELD(shutdown.drain_s), 0, 3600, kLive,
               "Time allowed for in-flight work on SIGTERM before stopping."),

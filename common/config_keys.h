@@ -67,7 +67,7 @@ struct KeySpec {
   double min = 0;  // kUint, kNumber
   double max = 0;
   std::vector<std::string_view> choices;  // kEnum
-  StringCheck check = nullptr;            // kString
+  StringCheck check = nullptr;            // kString; kStringArray: each element
   StringMask mask = nullptr;              // kString holding a secret part
   std::string env;                        // "SG_LLM_MODEL"
   std::string default_json;               // the default as compact JSON (a secret's is "")

@@ -7,6 +7,8 @@
 #include <cstdio>
 #include <cstring>
 
+#include "common/sha1.h"
+
 extern char** environ;
 
 namespace sg {
@@ -306,6 +308,10 @@ std::string renderEffective(const Config& config, bool mask_secrets) {
     }
   }
   return printJson(document.get(), true) + "\n";
+}
+
+std::string configDigest(const Config& config) {
+  return sha1Hex(renderEffective(config, false)).substr(0, 16);
 }
 
 }  // namespace sg

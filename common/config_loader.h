@@ -81,4 +81,9 @@ ReloadClass strongestReload(const std::vector<ConfigChange>& changes);
 // the text carries secrets and must only go where they may go (a worker's control pipe).
 std::string renderEffective(const Config& config, bool mask_secrets = true);
 
+// A short digest (16 hex digits of SHA-1) of the complete configuration, secrets included so that
+// a rotated key shows: which configuration a process runs, comparable across processes (workers
+// report it in their stats, the supervisor in /status). It reveals nothing usable of a secret.
+std::string configDigest(const Config& config);
+
 }  // namespace sg

@@ -19,14 +19,6 @@ constexpr size_t kMaxEventIdBytes = 128;
 constexpr size_t kMaxPlatformBytes = 32;
 constexpr size_t kMaxTraceIdBytes = 64;
 
-bool isPlatformName(std::string_view name) {
-  if (name.empty() || name.size() > kMaxPlatformBytes) return false;
-  for (char c : name) {
-    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) return false;
-  }
-  return true;
-}
-
 // v, then type: a different version or type may have any other shape, so they go first.
 bool readHeader(FieldReader& r, const std::array<size_t, kEnvelopeKeys>& s, const FieldPath& root,
                 Envelope* e) {
@@ -74,6 +66,14 @@ bool readEnvelope(FieldReader& r, Envelope* e) {
 }
 
 }  // namespace
+
+bool isPlatformName(std::string_view name) {
+  if (name.empty() || name.size() > kMaxPlatformBytes) return false;
+  for (char c : name) {
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) return false;
+  }
+  return true;
+}
 
 DecodeResult decodeEnvelope(std::string_view payload, const LimitsConfig& limits) {
   const PayloadRules rules{limits.payload_bytes, limits.depth, TopLevel::kMap};

@@ -66,6 +66,9 @@ class LlmMessageProcessor final : public MessageProcessor {
 
   const ProcessorStats& stats() const { return stats_; }
   const LlmStats& llmStats() const { return llm_->stats(); }
+  void reportMetrics(MetricsReport& report) const override {
+    reportProcessorMetrics(stats_, llmStats(), report);
+  }
   size_t activeRuns() const { return runs_.size(); }
 
  private:

@@ -16,6 +16,7 @@
 
 #include "common/bus_codec.h"
 #include "common/bus_types.h"
+#include "common/metrics_report.h"
 
 namespace sg {
 
@@ -112,6 +113,9 @@ class MessageProcessor {
   virtual ~MessageProcessor() = default;
   // Starts processing; must not call job->finish() synchronously from inside this call.
   virtual void process(std::shared_ptr<ProcessJob> job) = 0;
+  // Adds the processor's metrics (LLM calls by outcome, latency histograms, tokens...) to the
+  // worker's periodic report; the supervisor exports every family it finds (metrics_report.h).
+  virtual void reportMetrics(MetricsReport& report) const { (void)report; }
 };
 
 }  // namespace sg

@@ -55,4 +55,75 @@ JsonPtr processorStatsJson(const ProcessorStats& stats, const LlmStats& llm) {
   return object;
 }
 
+namespace {
+
+void reportProcessor(const ProcessorStats& s, MetricsReport& report) {
+  report.counter("processor_jobs_total", "Entries handed to the message processor.",
+                 double(s.jobs));
+  constexpr std::string_view kOutcomes = "Processor jobs by outcome.";
+  const std::pair<const char*, uint64_t> outcomes[] = {
+      {"answered", s.answered},        {"ignored", s.ignored},     {"apology", s.apologies},
+      {"empty_answer", s.empty_answers}, {"cancelled", s.cancelled}};
+  for (const auto& [outcome, count] : outcomes) {
+    report.counter("processor_outcomes_total", kOutcomes, double(count), {{"outcome", outcome}});
+  }
+  report.counter("model_calls_total", "Chat calls made by reply runs.", double(s.model_calls));
+  constexpr std::string_view kTools = "Tool calls by result.";
+  report.counter("tool_calls_total", kTools, double(s.tool_calls_ok), {{"result", "ok"}});
+  report.counter("tool_calls_total", kTools, double(s.tool_calls_error), {{"result", "error"}});
+  report.counter("tool_calls_total", kTools, double(s.tool_calls_timeout),
+                 {{"result", "timeout"}});
+  report.counter("tool_rounds_exhausted_total", "Runs that reached llm.max_tool_rounds.",
+                 double(s.rounds_exhausted));
+  report.counter("stream_edits_total", "edit_message actions published while streaming.",
+                 double(s.stream_edits));
+  report.counter("cache_errors_total", "Message cache reads or writes that failed.",
+                 double(s.cache_errors));
+  report.counter("history_errors_total", "History loads or writes that failed.",
+                 double(s.history_errors));
+  constexpr std::string_view kSummaries = "History summaries by result.";
+  report.counter("summaries_total", kSummaries, double(s.summaries), {{"result", "ok"}});
+  report.counter("summaries_total", kSummaries, double(s.summary_failures),
+                 {{"result", "failed"}});
+}
+
+void reportLlm(const LlmStats& llm, MetricsReport& report) {
+  constexpr std::string_view kOutcomes = "Completed LLM calls by outcome (ok or the error).";
+  for (size_t i = 0; i < kChatErrorCount; ++i) {
+    report.counter("llm_calls_total", kOutcomes, double(llm.outcomes[i]),
+                   {{"outcome", chatErrorName(static_cast<ChatError>(i))}});
+  }
+  report.counter("llm_attempts_total", "HTTP attempts to the LLM API.", double(llm.attempts));
+  report.counter("llm_retries_total", "Attempts again on the same model.", double(llm.retries));
+  report.counter("llm_fallbacks_total", "Attempts moved to a fallback model.",
+                 double(llm.fallbacks));
+  report.counter("llm_cooldowns_total", "Models put in cooldown.", double(llm.cooldowns));
+  HistogramValue latency;
+  uint64_t cumulative = 0;
+  for (size_t i = 0; i < LlmStats::kLatencyBuckets; ++i) {
+    cumulative += llm.latency[i];
+    latency.buckets.emplace_back(double(LlmStats::kLatencyBoundsMs[i]) / 1000, cumulative);
+  }
+  latency.count = cumulative + llm.latency[LlmStats::kLatencyBuckets];
+  latency.sum = double(llm.latency_sum_ms) / 1000;
+  report.histogram("llm_call_duration_seconds", "Duration of completed LLM calls.", latency);
+  constexpr std::string_view kTokens = "Tokens reported by the LLM API, by kind.";
+  report.counter("llm_tokens_total", kTokens, double(llm.prompt_tokens), {{"kind", "prompt"}});
+  report.counter("llm_tokens_total", kTokens, double(llm.completion_tokens),
+                 {{"kind", "completion"}});
+  report.counter("llm_tokens_total", kTokens, double(llm.cached_tokens), {{"kind", "cached"}});
+  report.counter("llm_tokens_total", kTokens, double(llm.reasoning_tokens),
+                 {{"kind", "reasoning"}});
+  report.counter("llm_cost_total", "Cost reported by the LLM API (its currency, usually USD).",
+                 llm.cost);
+}
+
+}  // namespace
+
+void reportProcessorMetrics(const ProcessorStats& stats, const LlmStats& llm,
+                            MetricsReport& report) {
+  reportProcessor(stats, report);
+  reportLlm(llm, report);
+}
+
 }  // namespace sg

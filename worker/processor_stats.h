@@ -6,6 +6,7 @@
 #include <cstdint>
 
 #include "common/json.h"
+#include "common/metrics_report.h"
 #include "worker/openrouter_client.h"
 
 namespace sg {
@@ -32,5 +33,13 @@ struct ProcessorStats {
 // {"jobs": .., "answered": .., ..., "tool_calls": {"ok", "error", "timeout"}, "llm": {"calls",
 // "attempts", "retries", "fallbacks", "outcomes": {name: count}, "prompt_tokens", ...}}.
 [[nodiscard]] JsonPtr processorStatsJson(const ProcessorStats& stats, const LlmStats& llm);
+
+// The same counters as metric families for the supervisor's /metrics (metrics_report.h):
+// processor_jobs_total, processor_outcomes_total{outcome}, model_calls_total,
+// tool_calls_total{result}, ..., llm_calls_total{outcome}, llm_attempts_total, llm_retries_total,
+// llm_fallbacks_total, llm_cooldowns_total, llm_call_duration_seconds (histogram),
+// llm_tokens_total{kind}, llm_cost_total.
+void reportProcessorMetrics(const ProcessorStats& stats, const LlmStats& llm,
+                            MetricsReport& report);
 
 }  // namespace sg

@@ -1,6 +1,9 @@
 // Worker: wiring of one sg-worker process (see worker.h).
 #include "worker/worker.h"
 
+#include <unistd.h>
+
+#include "common/config_loader.h"
 #include "common/log.h"
 #include "worker/builtin_tools.h"
 #include "worker/echo_processor.h"
@@ -20,7 +23,10 @@ RedisClient::Options redisOptions(const Config& config, const std::string& name)
 }  // namespace
 
 Worker::Worker(uv_loop_t* loop, std::string instance_id, ConfigPtr config)
-    : loop_(loop), instance_id_(std::move(instance_id)), config_(std::move(config)) {}
+    : loop_(loop),
+      instance_id_(std::move(instance_id)),
+      config_(std::move(config)),
+      config_digest_(configDigest(*config_)) {}
 
 Worker::~Worker() = default;
 
@@ -84,7 +90,13 @@ bool Worker::makeProcessor(std::string* error) {
 bool Worker::updateConfig(ConfigPtr config, std::string* error) {
   // The processor may refuse it (a prompt template): then nothing changes.
   if (llm_ != nullptr && !llm_->updateConfig(config, error)) return false;
+  for (const ConfigChange& change : diffConfig(*config_, *config)) {
+    if (change.reload == ReloadClass::kLive) continue;
+    log::get("main").warn("{} changed ({}): this worker keeps its running value until restarted",
+                          change.key, reloadClassName(change.reload));
+  }
   config_ = std::move(config);
+  config_digest_ = configDigest(*config_);
   log::setLevel(config_->log.level);
   if (consumer_) consumer_->updateConfig(config_);
   if (echo_ != nullptr) echo_->updateConfig(config_);
@@ -94,17 +106,77 @@ bool Worker::updateConfig(ConfigPtr config, std::string* error) {
 }
 
 void Worker::drain(std::function<void()> done) {
+  drain(uint64_t{config_->shutdown.drain_s} * 1000, std::move(done));
+}
+
+void Worker::drain(uint64_t deadline_ms, std::function<void()> done) {
   if (stopping_) return;
   stopping_ = true;
-  uint64_t deadline_ms = uint64_t{config_->shutdown.drain_s} * 1000;
-  log::get("main").info("draining (deadline {} s)", config_->shutdown.drain_s);
-  consumer_->drain(deadline_ms,
-                   [this, done = std::move(done)]() mutable { closeConnections(std::move(done)); });
+  if (!consumer_) {  // never started: nothing to finish
+    if (done) done();
+    return;
+  }
+  log::get("main").info("draining (deadline {} ms)", deadline_ms);
+  consumer_->drain(deadline_ms, [this, done = std::move(done)]() mutable {
+    closeConnections(std::move(done));
+  });
 }
 
 void Worker::stopNow() {
+  if (!consumer_) return;
   log::get("main").warn("stopping now; work in progress stays pending for other workers");
   consumer_->hurry();
+}
+
+void Worker::addMetricsSource(std::function<void(MetricsReport&)> source) {
+  metrics_sources_.push_back(std::move(source));
+}
+
+JsonPtr Worker::statsJson() const {
+  JsonPtr stats(cJSON_CreateObject());
+  cJSON_AddStringToObject(stats.get(), "instance_id", instance_id_.c_str());
+  cJSON_AddNumberToObject(stats.get(), "pid", static_cast<double>(getpid()));
+  cJSON_AddStringToObject(stats.get(), "config_digest", config_digest_.c_str());
+  cJSON_AddBoolToObject(stats.get(), "redis_connected", commands_ && commands_->connected());
+  cJSON_AddBoolToObject(stats.get(), "draining", stopping_);
+  MetricsReport report;
+  if (consumer_) {
+    cJSON_AddNumberToObject(stats.get(), "processed", double(consumer_->stats().processed));
+    cJSON_AddNumberToObject(stats.get(), "inflight", double(consumer_->stats().inflight));
+    reportConsumerMetrics(report);
+  }
+  if (processor_) processor_->reportMetrics(report);
+  for (const auto& source : metrics_sources_) source(report);
+  cJSON_AddItemToObject(stats.get(), "metrics", report.take().release());
+  return stats;
+}
+
+void Worker::reportConsumerMetrics(MetricsReport& report) const {
+  const ConsumerStats& s = consumer_->stats();
+  report.counter("received_total", "Inbound entries taken from the stream.", double(s.received));
+  constexpr std::string_view kOutcomes = "Inbound entries settled, by outcome.";
+  report.counter("messages_total", kOutcomes, double(s.answered), {{"outcome", "answered"}});
+  report.counter("messages_total", kOutcomes, double(s.ignored), {{"outcome", "ignored"}});
+  report.counter("messages_total", kOutcomes, double(s.stale), {{"outcome", "stale"}});
+  report.counter("messages_total", kOutcomes, double(s.duplicates), {{"outcome", "duplicate"}});
+  report.counter("messages_total", kOutcomes, double(s.dead_lettered),
+                 {{"outcome", "dead_lettered"}});
+  report.counter("processing_failures_total", "Processing attempts that failed (retried).",
+                 double(s.failed));
+  report.counter("dead_letters_total", "Entries moved to sg:stream:inbound:dead.",
+                 double(s.dead_lettered));
+  report.counter("lock_waits_total", "Entries queued behind a channel already in progress.",
+                 double(s.lock_waits));
+  report.counter("locks_lost_total", "Channel locks lost while held.", double(s.locks_lost));
+  report.counter("takeovers_total", "Channels taken over from a dead or stalled holder.",
+                 double(s.takeovers));
+  report.counter("redis_errors_total", "Consumer commands that failed for transport reasons.",
+                 double(s.redis_errors));
+  report.gauge("inflight", "Channels held now (one entry in progress each).", double(s.inflight));
+  report.gauge("pending", "Entries read by the group and not yet acknowledged.", double(s.pending));
+  if (s.lag >= 0) {
+    report.gauge("lag", "Entries in the stream not yet read by the group.", double(s.lag));
+  }
 }
 
 void Worker::closeConnections(std::function<void()> done) {

@@ -9,11 +9,16 @@
 
 #include <uv.h>
 
+#include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "common/config.h"
+#include "common/exit_codes.h"
 #include "common/heartbeat.h"
+#include "common/json.h"
+#include "common/metrics_report.h"
 #include "common/redis_client.h"
 #include "common/uv_handle.h"
 #include "worker/consumer.h"
@@ -23,12 +28,6 @@
 #include "worker/processor.h"
 
 namespace sg {
-
-// Exit statuses of sg-worker (stable; documented in sg-worker(8)).
-inline constexpr int kExitOk = 0;
-inline constexpr int kExitFailure = 1;
-inline constexpr int kExitUsage = 64;   // EX_USAGE
-inline constexpr int kExitConfig = 78;  // EX_CONFIG: the configuration was refused
 
 class Worker {
  public:
@@ -40,28 +39,43 @@ class Worker {
   // Connects and starts consuming; false (and why) when it cannot start.
   [[nodiscard]] bool start(std::string* error);
   // Applies a new validated snapshot in place (live keys); false (and why), keeping the running
-  // snapshot, when the processor refuses it (an unreadable or invalid prompt template).
+  // snapshot, when the processor refuses it (an unreadable or invalid prompt template). Keys of
+  // the worker_restart class (redis.*, ...) keep their running values until this process is
+  // replaced (the supervisor restarts its workers for those); a warning names them.
   [[nodiscard]] bool updateConfig(ConfigPtr config, std::string* error);
-  // Graceful stop: drain within shutdown.drain_s, release locks, close connections; `done` runs
-  // when everything is closed and the loop may end.
+  // Graceful stop: drain within shutdown.drain_s (or deadline_ms), release locks, close
+  // connections; `done` runs when everything is closed and the loop may end. Once only.
   void drain(std::function<void()> done);
+  void drain(uint64_t deadline_ms, std::function<void()> done);
   // During a drain (second signal): abandon work in progress now (it stays pending in Redis
   // for another worker); the drain's `done` follows.
   void stopNow();
 
+  // Adds a component's metrics to every report of statsJson() (the processor's are included
+  // already, see MessageProcessor::reportMetrics).
+  void addMetricsSource(std::function<void(MetricsReport&)> source);
+  // The report sent to the supervisor as `stats`: {instance_id, pid, config_digest,
+  // redis_connected, draining, processed, inflight, metrics: {families}} (metrics_report.h).
+  [[nodiscard]] JsonPtr statsJson() const;
+
   const std::string& instanceId() const { return instance_id_; }
   const ConsumerStats& stats() const { return consumer_->stats(); }
+  const ConfigPtr& config() const { return config_; }
+  bool draining() const { return stopping_; }
   // The LLM processor (its counters and the LLM client's), or null with the echo processor.
   const LlmMessageProcessor* llmProcessor() const { return llm_; }
 
  private:
   void closeConnections(std::function<void()> done);
+  void reportConsumerMetrics(MetricsReport& report) const;
   // The processor consumer.processor names: "llm" (LlmMessageProcessor) or "echo".
   [[nodiscard]] bool makeProcessor(std::string* error);
 
   uv_loop_t* loop_;
   std::string instance_id_;
   ConfigPtr config_;
+  std::string config_digest_;
+  std::vector<std::function<void(MetricsReport&)>> metrics_sources_;
   std::unique_ptr<RedisClient> commands_;
   std::unique_ptr<RedisClient> blocking_;
   std::unique_ptr<RedisClient> rpc_replies_;  // blocking reads of sg:rpc:reply:<id> (LLM only)

@@ -260,6 +260,19 @@ TEST(ConfigValidation, Presences) {
   EXPECT_EQ(config->status.presences[0], (Presence{"idle", "stargazing"}));
 }
 
+TEST(ConfigValidation, PresencePlatforms) {
+  ConfigResult result =
+      build({.file = R"({"status": {"platforms": ["discord", "Bad-Name", ""]}})"});
+  std::vector<ConfigError> expected = {
+      error("test.json", "status.platforms[1]", "must be a platform name ([a-z0-9_]{1,32})"),
+      error("test.json", "status.platforms[2]", "must not be empty"),
+  };
+  EXPECT_EQ(result.errors, expected) << result.errorText();
+  EXPECT_EQ(buildOk({.file = "{}"})->status.platforms, std::vector<std::string>{"discord"});
+  ConfigPtr config = buildOk({.file = "{}", .cli = {"status.platforms=discord,matrix"}});
+  EXPECT_EQ(config->status.platforms, (std::vector<std::string>{"discord", "matrix"}));
+}
+
 TEST(ConfigValidation, BotOverridesStructure) {
   ConfigResult result = build({.file = R"({"bot": {"overrides": {
       "channels": {"123": {"model": 5, "answer": "sometimes", "colour": "red",
