@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "common/cli.h"
+#include "common/fd_limit.h"
 #include "common/config_loader.h"
 #include "common/exit_codes.h"
 #include "common/log.h"
@@ -208,6 +209,8 @@ int main(int argc, char** argv) {
     return sg::kExitOk;
   }
   signal(SIGPIPE, SIG_IGN);
+  // Many concurrent LLM calls each hold a socket: use the whole allowance.
+  sg::raiseFdLimit();
   if (args.control_fd >= 0) {
     // Under the supervisor the configuration comes whole over the pipe; a second source here
     // would silently disagree with what the supervisor validated and reports.
