@@ -11,4 +11,4 @@ corpus="$build/fuzz-corpus/envelope"
 mkdir -p "$corpus" "$build/fuzz-artifacts"
 cp -n tests/vectors/*.msgpack tests/fuzz/seeds/*.msgpack "$corpus/" 2>/dev/null || true
 "$build/tests/envelope_fuzz" "$corpus" -max_total_time="$seconds" -max_len=65536 \
-  -dict=tests/fuzz/envelope.dict -artifact_prefix="$build/fuzz-artifacts/" -print_final_stats=1 -jobs=1 -workers=1 -timeout=10 -rss_limit_mb=2048
+  -dict=tests/fuzz/envelope.dict -artifact_prefix="$build/fuzz-artifacts/" -print_final_stats=1 -timeout=10 -rss_limit_mb=2048
