@@ -1,11 +1,24 @@
 // Parsing and masking of Redis URLs (see redis_url.h).
 #include "common/redis_url.h"
 
+#include <cctype>
+
 #include <charconv>
 #include <limits>
 
 namespace sg {
 namespace {
+
+// `, got "text"` when the text is plain (letters and digits only), else nothing: a malformed
+// part of a URL may hold a password (redis://h:6379?password=...), and errors reach logs.
+std::string gotIfPlain(std::string_view text) {
+  if (text.empty() || text.size() > 32) return "";
+  for (char c : text) {
+    if (!std::isalnum(static_cast<unsigned char>(c))) return "";
+  }
+  return ", got \"" + std::string(text) + "\"";
+}
+
 
 bool percentDecode(std::string_view text, std::string* out) {
   out->clear();
@@ -75,7 +88,7 @@ bool parseHostPort(std::string_view hostport, RedisUrl* url, std::string* error)
   if (host.find_first_of("/?#@ ") != std::string_view::npos) return fail(error, "bad host");
   url->host = std::string(host);
   if (!port.empty() && (!parseNumber<uint16_t>(port, 65535, &url->port) || url->port == 0)) {
-    return fail(error, "port must be a number between 1 and 65535, got \"" + std::string(port) + "\"");
+    return fail(error, "port must be a number between 1 and 65535" + gotIfPlain(port));
   }
   return true;
 }
@@ -91,7 +104,7 @@ bool parseTcp(std::string_view rest, RedisUrl* url, std::string* error) {
   if (!parseHostPort(rest.substr(0, slash), url, error)) return false;
   if (!path.empty() &&
       !parseNumber<uint32_t>(path, std::numeric_limits<int32_t>::max(), &url->db)) {
-    return fail(error, "bad database number '" + std::string(path) + "'");
+    return fail(error, "bad database number" + gotIfPlain(path));
   }
   return true;
 }
@@ -106,7 +119,7 @@ bool parseUnixQuery(std::string_view query, RedisUrl* url, std::string* error) {
     std::string_view value = eq == std::string_view::npos ? "" : item.substr(eq + 1);
     if (key == "db") {
       if (!parseNumber<uint32_t>(value, std::numeric_limits<int32_t>::max(), &url->db)) {
-        return fail(error, "bad database number '" + std::string(value) + "'");
+        return fail(error, "bad database number" + gotIfPlain(value));
       }
     } else if (key == "password") {
       std::string password;
@@ -141,8 +154,10 @@ bool parseRedisUrl(std::string_view text, RedisUrl* out, std::string* error) {
   } else if (text.starts_with("unix://")) {
     ok = parseUnix(text.substr(7), &url, error);
   } else if (size_t colon = text.find("://"); colon != std::string_view::npos) {
-    return fail(error, "unsupported scheme \"" + std::string(text.substr(0, colon)) +
-                           "\" (expected redis:// or unix://)");
+    std::string scheme = gotIfPlain(text.substr(0, colon)).empty()
+                             ? std::string()
+                             : " \"" + std::string(text.substr(0, colon)) + "\"";
+    return fail(error, "unsupported scheme" + scheme + " (expected redis:// or unix://)");
   } else {
     return fail(error, "expected redis://[:password@]host[:port][/db] or unix:///path[?db=N]");
   }

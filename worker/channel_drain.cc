@@ -60,6 +60,7 @@ void ChannelDrain::call(const RedisScript& script, std::vector<std::string> args
 
 void ChannelDrain::callAgain() {
   if (ended_) return;
+  step_in_flight_ = true;
   std::weak_ptr<ChannelDrain> weak = weak_from_this();
   consumer_.redis().evalScript(*call_script_, Consumer::scriptKeys(), *call_args_,
                                [weak](const RedisResult& result) {
@@ -69,7 +70,6 @@ void ChannelDrain::callAgain() {
 
 void ChannelDrain::begin() {
   if (ended_) return;
-  between_entries_ = true;
   const Config& config = consumer_.config();
   std::vector<std::string> args = stepArgs();
   args.push_back(std::to_string(config.consumer.claim_idle_ms));
@@ -81,12 +81,17 @@ void ChannelDrain::begin() {
 // Every script of the drain answers in begin_next's shape:
 // {status, id, fields, attempts, duplicates, gone, dead_lettered}.
 void ChannelDrain::onStep(const RedisResult& result) {
+  step_in_flight_ = false;
   if (ended_) return;
   RedisReply reply = result.reply();
   if (!result.ok() || !reply.isArray() || reply.size() < 7) {
     consumer_.mutableStats().redis_errors++;
     uint64_t delay = redis_backoff_.next();
-    if (redis_backoff_.attempts() == 1) {
+    if (result.error() == RedisError::kServer) {
+      // Not the network: a script error repeats until someone looks, so say it every time.
+      log::get("consumer").error("channel {} entry {}: script error: {}; retrying in {} ms",
+                                 channel_key_, entry_id_, result.message(), delay);
+    } else if (redis_backoff_.attempts() == 1) {
       log::get("consumer").warn("channel {}: script failed ({}: {}); retrying", channel_key_,
                                 toString(result.error()), result.message());
     }
@@ -126,7 +131,6 @@ void ChannelDrain::onStep(const RedisResult& result) {
 }
 
 void ChannelDrain::handleEntry(const RedisReply& entry) {
-  between_entries_ = false;
   entry_id_ = std::string(entry[1].str());
   attempts_ = static_cast<unsigned>(entry[3].integer());
   event_id_.clear();
@@ -175,6 +179,9 @@ void ChannelDrain::startJob(Envelope envelope, unsigned attempts) {
           done(false);
         }
       });
+  // The processor's own writes (history) check the lock too: a holder that lost it writes
+  // nothing more.
+  job_->setFence({"sg:chlock:" + channel_key_, token_});
   consumer_.processor().process(job_);
 }
 
@@ -202,7 +209,6 @@ void ChannelDrain::retryAfterFailure() {
   }
   uint64_t base = consumer_.config().consumer.retry_delay_ms;
   uint64_t delay = std::min<uint64_t>(kMaxRetryDelayMs, base << std::min(attempts_ - 1, 10u));
-  between_entries_ = true;
   retry_timer_.start(delay, [this] { begin(); });
 }
 
@@ -222,7 +228,6 @@ void ChannelDrain::commit(std::vector<std::string> actions, std::string outcome)
   args.push_back(std::to_string(actions.size()));
   for (auto& action : actions) args.push_back(std::move(action));
   pending_outcome_ = std::move(outcome);
-  between_entries_ = true;
   call(ConsumerScripts::get().commit, std::move(args));
 }
 
@@ -237,7 +242,6 @@ void ChannelDrain::deadLetter(std::string reason) {
   args.push_back(nowText());
   args.push_back(keep_going_ ? "1" : "0");
   pending_outcome_ = "dead_letter";
-  between_entries_ = true;
   call(ConsumerScripts::get().dead_letter, std::move(args));
 }
 
@@ -268,7 +272,9 @@ void ChannelDrain::lockLost() {
 
 bool ChannelDrain::stopAfterCurrent() {
   keep_going_ = false;
-  return between_entries_ && !job_;
+  // Idle only while waiting to retry: a step in flight may be handing us an entry (already
+  // counted as a delivery), which we then process within the drain's deadline.
+  return !step_in_flight_ && !job_;
 }
 
 void ChannelDrain::abandon() { finish("abandoned", true); }

@@ -33,7 +33,7 @@ class ChannelDrain : public std::enable_shared_from_this<ChannelDrain> {
   // The lock is gone (renewal found it taken or expired): stop at once, write nothing more.
   void lockLost();
   // The worker is draining: finish the current entry, then release instead of going on. Returns
-  // true when the drain is between entries and can be released right now.
+  // true when nothing is in progress (waiting to retry) and the lock can be released right now.
   bool stopAfterCurrent();
   // Hard stop: cancel the job in progress; the consumer releases the lock.
   void abandon();
@@ -74,7 +74,7 @@ class ChannelDrain : public std::enable_shared_from_this<ChannelDrain> {
   std::shared_ptr<const std::vector<std::string>> call_args_;
   bool keep_going_ = true;
   bool ended_ = false;
-  bool between_entries_ = true;
+  bool step_in_flight_ = false;  // a step script was sent and has not answered
   Backoff redis_backoff_{50, 2000};
   Timer retry_timer_;
 };

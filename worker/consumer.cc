@@ -45,7 +45,7 @@ Consumer::Consumer(uv_loop_t* loop, RedisClient& commands, RedisClient& blocking
 
 Consumer::~Consumer() {
   reader_->stop();
-  for (auto& [key, drain] : drains_) drain->abandon();
+  abandonAll();
 }
 
 std::vector<std::string> Consumer::scriptKeys() {
@@ -56,7 +56,11 @@ std::vector<std::string> Consumer::scriptArgs() const {
   return {std::string(keys::kWorkersGroup), name_};
 }
 
-std::string Consumer::nextTokenBase() { return name_ + ":" + std::to_string(++token_counter_); }
+// Unique to each acquisition, even across restarts under the same --instance-id: a nonce drawn
+// at start, then a counter.
+std::string Consumer::nextTokenBase() {
+  return name_ + ":" + token_nonce_ + ":" + std::to_string(++token_counter_);
+}
 
 size_t Consumer::freeCapacity() const {
   if (draining_) return 0;
@@ -155,9 +159,12 @@ void Consumer::renewLocks() {
                            return;  // the next renewal tries again; fenced writes stay safe
                          }
                          RedisReply lost = result.reply();
-                         for (size_t i = 0; i < lost.size(); ++i) {
+                         for (size_t i = 0; i + 1 < lost.size(); i += 2) {
                            auto found = drains_.find(std::string(lost[i].str()));
-                           if (found != drains_.end()) {
+                           // Only the acquisition that was renewed: a newer drain of the same
+                           // channel (taken again since) keeps going.
+                           if (found != drains_.end() &&
+                               found->second->token() == lost[i + 1].str()) {
                              auto drain = found->second;
                              drain->lockLost();
                            }

@@ -24,6 +24,7 @@
 
 #include "common/config.h"
 #include "common/life_token.h"
+#include "common/random.h"
 #include "common/redis_client.h"
 #include "common/uv_handle.h"
 #include "worker/consumer_stats.h"
@@ -98,6 +99,7 @@ class Consumer {
   ConsumerStats stats_;
   std::unique_ptr<InboundReader> reader_;
   std::map<std::string, std::shared_ptr<ChannelDrain>> drains_;
+  std::string token_nonce_ = randomHex(4);
   uint64_t token_counter_ = 0;
   std::string recover_cursor_ = "0";
   bool recover_running_ = false;

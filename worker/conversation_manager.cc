@@ -44,6 +44,8 @@ end
 // KEYS: list, hash. ARGV: id, value, budget, ttl_ms, cap.
 constexpr std::string_view kAppendBody = R"lua(
 local list, hash = KEYS[1], KEYS[2]
+-- Fenced: only the holder of the channel's lock (ARGV[6], token ARGV[7]) writes its history.
+if ARGV[6] ~= '' and redis.call('GET', ARGV[6]) ~= ARGV[7] then return -1 end
 if redis.call('HEXISTS', hash, ARGV[1]) == 0 then redis.call('RPUSH', list, ARGV[1]) end
 redis.call('HSET', hash, ARGV[1], ARGV[2])
 local dropped = trim_to(list, hash, tonumber(ARGV[3]), tonumber(ARGV[5]))
@@ -265,11 +267,15 @@ void ConversationManager::load(const std::string& key, const std::string& skip_e
 }
 
 void ConversationManager::append(const std::string& key, const Exchange& exchange,
-                                 uint64_t trim_budget, uint32_t ttl_s, DoneCallback done) {
+                                 uint64_t trim_budget, uint32_t ttl_s, DoneCallback done,
+                                 const Fence& fence) {
   redis_.evalScript(appendScript(), keysOf(key),
                     {exchange.id, storedValue(exchange), std::to_string(trim_budget),
-                     std::to_string(uint64_t{ttl_s} * 1000), std::to_string(kMaxExchanges)},
-                    [done = std::move(done)](const RedisResult& result) { done(result.ok()); });
+                     std::to_string(uint64_t{ttl_s} * 1000), std::to_string(kMaxExchanges),
+                     fence.lock_key, fence.token},
+                    [done = std::move(done)](const RedisResult& result) {
+                      done(result.ok() && result.reply().integer() >= 0);
+                    });
 }
 
 void ConversationManager::fold(const std::string& key, const std::vector<std::string>& head_ids,

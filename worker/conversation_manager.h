@@ -26,6 +26,7 @@
 #include "common/bus_types.h"
 #include "common/config.h"
 #include "common/redis_client.h"
+#include "worker/processor.h"
 #include "worker/chat_types.h"
 
 namespace sg {
@@ -76,9 +77,10 @@ class ConversationManager {
   void load(const std::string& key, const std::string& skip_event_id, LoadCallback done);
 
   // Stores `exchange` (replacing the one with its id, else appending it), then drops the oldest
-  // exchanges while the total is over `trim_budget` (0: keep all). Refreshes the expiry.
+  // exchanges while the total is over `trim_budget` (0: keep all). Refreshes the expiry. With a
+  // fence, nothing is written (done(false)) unless the channel lock still holds its token.
   void append(const std::string& key, const Exchange& exchange, uint64_t trim_budget,
-              uint32_t ttl_s, DoneCallback done);
+              uint32_t ttl_s, DoneCallback done, const Fence& fence = {});
 
   // Replaces the first exchanges, when they are still exactly `head_ids`, with `summary`;
   // `done(false)` when they changed meanwhile (another worker folded or trimmed them).

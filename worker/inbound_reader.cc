@@ -53,10 +53,9 @@ void InboundReader::read() {
 }
 
 void InboundReader::onRead(const RedisResult& result) {
-  if (!running_) return;
   RedisReply reply = result.reply();
   if (!result.ok() || !reply.isArray() || reply.size() < 4) {
-    retryLater("read", result);
+    if (running_) retryLater("read", result);
     return;
   }
   backoff_.reset();
@@ -64,10 +63,13 @@ void InboundReader::onRead(const RedisResult& result) {
   stats.received += static_cast<uint64_t>(reply[0].integer());
   stats.lock_waits += static_cast<uint64_t>(reply[3].integer());
   std::string wait_from(reply[1].str());
+  // Even when stopped meanwhile (a drain began): the locks this READ took are ours, and
+  // Consumer::adopt hands them straight back while draining.
   RedisReply owned = reply[2];
   for (size_t i = 0; i + 1 < owned.size(); i += 2) {
     consumer_.adopt(std::string(owned[i].str()), std::string(owned[i + 1].str()), false);
   }
+  if (!running_) return;
   if (wait_from.empty() || again_) {
     read();  // a full batch: there may be more right now
     return;

@@ -34,8 +34,14 @@ if max > 0 then
 end
 if ARGV[7] ~= '1' then return {} end
 local ids = redis.call('ZRANGE', z, 0, -1)
-if #ids == 0 then return {} end
-return redis.call('HMGET', h, unpack(ids))
+local out = {}
+-- In slices: Lua's unpack takes a few thousand values at most.
+for first = 1, #ids, 1000 do
+  local slice = {}
+  for i = first, math.min(first + 999, #ids) do slice[#slice + 1] = ids[i] end
+  for _, value in ipairs(redis.call('HMGET', h, unpack(slice))) do out[#out + 1] = value end
+end
+return out
 )lua";
 
 const RedisScript& addScript() {

@@ -13,6 +13,8 @@
 namespace sg {
 namespace {
 
+constexpr size_t kMaxConcurrentSummaries = 4;
+
 constexpr std::string_view kSummaryInstructions =
     "You keep the memory of a chat bot. Summarise the conversation below in at most 200 words, "
     "as notes for the bot itself: who said what that matters, facts and decisions, questions "
@@ -77,6 +79,13 @@ LlmMessageProcessor::~LlmMessageProcessor() {
   summaries_.clear();
 }
 
+void LlmMessageProcessor::stopBackground() {
+  background_stopped_ = true;
+  auto summaries = std::move(summaries_);
+  summaries_.clear();
+  for (const auto& [key, call] : summaries) llm_->cancel(call);
+}
+
 bool LlmMessageProcessor::start(std::string* error) {
   prompts_ = PromptRenderer::load(*config_, error);
   return prompts_ != nullptr;
@@ -138,7 +147,13 @@ void LlmMessageProcessor::ignore(const std::shared_ptr<ProcessJob>& job, const C
 
 void LlmMessageProcessor::summarize(const std::string& key, std::vector<Exchange> exchanges,
                                     ConfigPtr config) {
-  if (summaries_.count(key) != 0) return;  // one at a time per history
+  // Best effort, bounded: one at a time per history, a few at once in all (a summary skipped
+  // now is tried again at the next stored reply; meanwhile the history may reach twice its
+  // budget).
+  if (background_stopped_ || summaries_.count(key) != 0 ||
+      summaries_.size() >= kMaxConcurrentSummaries) {
+    return;
+  }
   std::vector<uint32_t> tokens;
   for (const Exchange& exchange : exchanges) tokens.push_back(exchange.tokens);
   size_t evict = evictionCount(tokens, config->conversation.max_tokens);

@@ -58,6 +58,10 @@ class LlmMessageProcessor final : public MessageProcessor {
   // running one, when its templates cannot be loaded.
   [[nodiscard]] bool updateConfig(ConfigPtr config, std::string* error);
 
+  // The worker is draining: cancel background summaries and start no more, so that nothing of
+  // ours outlives the drain (replies in progress belong to their jobs and end with them).
+  void stopBackground();
+
   // Where tools are registered (before the first job, or between jobs).
   ToolRegistry& tools() { return tools_; }
   // Gateway calls for tools that need them; null (the default) makes such tools report that the
@@ -94,6 +98,7 @@ class LlmMessageProcessor final : public MessageProcessor {
   uint64_t next_run_ = 1;
   std::unordered_map<uint64_t, std::shared_ptr<ReplyRun>> runs_;
   std::unordered_map<std::string, uint64_t> summaries_;  // history key -> model call in flight
+  bool background_stopped_ = false;
   LifeToken life_;
 };
 

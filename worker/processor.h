@@ -32,6 +32,13 @@ struct ProcessResult {
   std::string error;                 // why, when kFailed
 };
 
+// What fences a job's own Redis writes (history): the channel lock and the token under which the
+// consumer holds it. Empty when there is no lock (unit tests): the writes are then not fenced.
+struct Fence {
+  std::string lock_key;
+  std::string token;
+};
+
 // One entry being processed. Shared by the consumer and the processor's pending callbacks; the
 // consumer detaches (cancels) it when the channel lock is lost or the worker stops, after which
 // finish() and publishNow() are ignored. Callbacks run on the worker's loop.
@@ -50,6 +57,8 @@ class ProcessJob {
         publish_(std::move(publish)) {}
 
   const Envelope& envelope() const { return envelope_; }
+  const Fence& fence() const { return fence_; }
+  void setFence(Fence fence) { fence_ = std::move(fence); }
   const std::string& workerId() const { return worker_id_; }
   unsigned attempt() const { return attempt_; }  // 1 for the first delivery
   bool cancelled() const { return cancelled_; }
@@ -58,11 +67,14 @@ class ProcessJob {
   // add_reaction); a redelivery produces the same sequence.
   std::string nextLastingActionId() { return lastingActionId(envelope_.event_id, lasting_++); }
   // `<event_id>:<kind>:<k>` for a transient action (typing, edit_message, rpc_request).
-  // Numbered per kind (typing:0, typing:1, rpc:0, ...).
+  // Numbered per kind and per delivery: k = 100000 × (delivery − 1) + n (typing:0, typing:1,
+  // rpc:0; after a redelivery rpc:100000, ...). A Gateway that drops duplicate action ids must
+  // not drop the gateway calls of a redelivered entry, whose replies it is waiting for.
   std::string nextTransientActionId(std::string_view kind) {
     auto found = transient_.find(kind);
     if (found == transient_.end()) found = transient_.emplace(std::string(kind), 0).first;
-    return transientActionId(envelope_.event_id, kind, found->second++);
+    uint32_t k = 100000 * (attempt_ > 0 ? attempt_ - 1 : 0) + found->second++;
+    return transientActionId(envelope_.event_id, kind, k);
   }
 
   // Publishes transient actions now, fenced on the channel lock; `done(false)` when the lock
@@ -98,6 +110,7 @@ class ProcessJob {
 
  private:
   Envelope envelope_;
+  Fence fence_;
   std::string worker_id_;
   unsigned attempt_;
   FinishCallback on_finish_;

@@ -357,7 +357,8 @@ void ReplyRun::storeAndFinish(std::vector<std::string> actions, std::string outc
           run.services_.onStored(run.history_key_, std::move(stored), run.settings_.config);
         }
         run.finish({ProcessStatus::kDone, std::move(actions), std::move(outcome), ""});
-      }));
+      }),
+      job_->fence());
 }
 
 void ReplyRun::finish(ProcessResult result) {

@@ -117,6 +117,7 @@ void Worker::drain(uint64_t deadline_ms, std::function<void()> done) {
     return;
   }
   log::get("main").info("draining (deadline {} ms)", deadline_ms);
+  if (llm_ != nullptr) llm_->stopBackground();
   consumer_->drain(deadline_ms, [this, done = std::move(done)]() mutable {
     closeConnections(std::move(done));
   });

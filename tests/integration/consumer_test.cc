@@ -9,6 +9,7 @@
 #include <fstream>
 #include <map>
 #include <set>
+#include <thread>
 
 #include "support/bus_fixture.h"
 #include "support/json_msgpack.h"
@@ -153,6 +154,49 @@ TEST_F(ConsumerTest, BytesAndExtTypesInExtraKeepTheirChannelsOrder) {
   expectOrderedAndSerial(readOutbound(*client_), 1, 6);
   EXPECT_EQ(client_->integer({"EXISTS", "sg:chq:!undecodable"}), 0);
   EXPECT_EQ(workers_[0]->log().find("outside its channel's order"), std::string::npos);
+}
+
+// Found in review: an entry without a payload and thousands of fields made the dead-letter
+// script fail on every try (Lua's unpack limit), and its pseudo-channel stopped for good.
+TEST_F(ConsumerTest, AnEntryWithThousandsOfFieldsIsDeadLetteredAndGarbageAfterItToo) {
+  WorkerProcess& worker = startWorker("worker-fields");
+  std::vector<std::string> xadd = {"XADD", "sg:stream:inbound", "*"};
+  for (int i = 0; i < 4100; ++i) {
+    xadd.push_back("f" + std::to_string(i));
+    xadd.push_back("v");
+  }
+  std::string big = client_->string(xadd);
+  std::string garbage = addInbound(*client_, std::string("\xc1", 1));
+  ASSERT_TRUE(waitFor([&] { return readDeadLetters(*client_).size() == 2; }, 10000));
+  std::map<std::string, std::string> reasons;
+  for (const auto& letter : readDeadLetters(*client_)) reasons[letter.source_id] = letter.reason;
+  EXPECT_EQ(reasons[big], "missing_payload");
+  EXPECT_EQ(reasons[garbage], "malformed_msgpack");
+  EXPECT_TRUE(worker.process().running());
+}
+
+// Found in review: locks taken by a READ still in flight when a drain began were never handed
+// back, so their channel waited a whole lease for nobody. A paused Redis holds the READ.
+TEST_F(ConsumerTest, LocksTakenByAReadInFlightAtDrainAreHandedBack) {
+  WorkerProcess& first = startWorker("worker-first", R"({"consumer": {"claim_idle_ms": 15000}})");
+  ASSERT_TRUE(waitFor(
+      [&] { return client_->integer({"EXISTS", "sg:heartbeat:worker-first"}) == 1; }, 10000));
+  // Add the entry and pause writes in one step: the blocking XREAD wakes, the READ script
+  // (a write) waits behind the pause while SIGTERM arrives.
+  client_->command({"MULTI"});
+  client_->command({"XADD", "sg:stream:inbound", "*", "payload",
+                    makeEnvelope({.event_id = "ev-leak", .channel_id = "c9"})});
+  client_->command({"CLIENT", "PAUSE", "1000", "WRITE"});
+  client_->command({"EXEC"});
+  // Setting the stage, not a timing assertion: let the XREAD wake and the READ go out.
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  first.process().signal(SIGTERM);
+  int status = first.process().wait(10000);
+  ASSERT_TRUE(WIFEXITED(status)) << status;
+  EXPECT_LE(client_->integer({"PTTL", "sg:chlock:discord:c9"}), 0) << "a lock nobody works on";
+  startWorker("worker-second");
+  EXPECT_TRUE(waitFor([&] { return countActions("send_message") == 1; }, 5000))
+      << "the entry waited for a leaked lease";
 }
 
 TEST_F(ConsumerTest, RecoversFromRedisRestartedEmpty) {

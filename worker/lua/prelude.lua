@@ -41,6 +41,10 @@ local function settle_head(ck, id)
   redis.call('HDEL', ATTEMPTS, id)
 end
 
+-- At most this many of an entry's own fields are kept beside a missing_payload dead letter (Lua's
+-- unpack has a limit of a few thousand values; a Gateway bug must not wedge the channel).
+local MAX_KEPT_FIELDS = 64
+
 local function dead_letter(id, fields, reason, deliveries, now)
   local entry = {'payload', ''}
   for i = 1, #fields, 2 do
@@ -52,9 +56,13 @@ local function dead_letter(id, fields, reason, deliveries, now)
   table.insert(entry, 'deliveries'); table.insert(entry, tostring(deliveries))
   table.insert(entry, 'failed_at'); table.insert(entry, now)
   if reason == 'missing_payload' then
-    -- Nothing is dropped silently: keep the entry's own fields beside ours.
-    for i = 1, #fields, 2 do
+    -- Nothing is dropped silently: keep the entry's own fields beside ours (the first ones).
+    local kept = math.min(#fields / 2, MAX_KEPT_FIELDS)
+    for i = 1, 2 * kept, 2 do
       table.insert(entry, 'orig:' .. fields[i]); table.insert(entry, fields[i + 1])
+    end
+    if kept < #fields / 2 then
+      table.insert(entry, 'orig_fields'); table.insert(entry, tostring(#fields / 2))
     end
   end
   redis.call('XADD', DEAD, '*', unpack(entry))

@@ -91,3 +91,24 @@ TEST(RedisUrl, Errors) {
 
 }  // namespace
 }  // namespace sg
+
+namespace sg {
+namespace {
+
+// Found in review: the malformed part of a URL was quoted in the error, and errors reach logs.
+TEST(RedisUrlErrors, NeverQuoteWhatMayHoldAPassword) {
+  for (std::string_view text : {"redis://h:6391?password=hunter2", "redis://h/0?password=hunter2",
+                                "unix:///s?db=x&password=hunter2", "unix:///s?db=hunter2!"}) {
+    RedisUrl url;
+    std::string error;
+    EXPECT_FALSE(parseRedisUrl(text, &url, &error)) << text;
+    EXPECT_EQ(error.find("hunter2"), std::string::npos) << error;
+  }
+  RedisUrl url;
+  std::string error;
+  EXPECT_FALSE(parseRedisUrl("redis://h:99999", &url, &error));
+  EXPECT_NE(error.find("99999"), std::string::npos) << "plain numbers are still shown: " << error;
+}
+
+}  // namespace
+}  // namespace sg

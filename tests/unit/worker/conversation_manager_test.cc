@@ -76,9 +76,10 @@ class ConversationManagerTest : public ::testing::Test {
     EXPECT_EQ(loop_.close(), 0);
   }
 
-  bool append(const Exchange& exchange, uint64_t budget) {
+  bool append(const Exchange& exchange, uint64_t budget, const Fence& fence = {}) {
     std::optional<bool> ok;
-    manager_->append(kKey, exchange, budget, 3600, [&](bool result) { ok = result; });
+    manager_->append(
+        kKey, exchange, budget, 3600, [&](bool result) { ok = result; }, fence);
     EXPECT_TRUE(loop_.runUntil([&] { return ok.has_value(); }));
     return ok.value_or(false);
   }
@@ -116,6 +117,20 @@ TEST_F(ConversationManagerTest, AppendsInOrderAndLoadsWhole) {
   auto redis = server_.client();
   EXPECT_GT(redis->integer({"PTTL", kKey}), 0);
   EXPECT_GT(redis->integer({"PTTL", std::string(kKey) + ":x"}), 0);
+}
+
+// A holder that lost its channel lock (it stalled past the lease; another worker took over and
+// may have answered the same event) writes no history.
+TEST_F(ConversationManagerTest, AppendIsFencedOnTheChannelLock) {
+  auto redis = server_.client();
+  redis->command({"SET", "sg:chlock:discord:c1", "token-new"});
+  EXPECT_FALSE(append(toolExchange("e1"), 100000, {"sg:chlock:discord:c1", "token-old"}));
+  EXPECT_TRUE(load().exchanges.empty());
+  EXPECT_TRUE(append(toolExchange("e1"), 100000, {"sg:chlock:discord:c1", "token-new"}));
+  EXPECT_EQ(ids(load()), std::vector<std::string>{"e1"});
+  redis->command({"DEL", "sg:chlock:discord:c1"});
+  EXPECT_FALSE(append(toolExchange("e2"), 100000, {"sg:chlock:discord:c1", "token-new"}));
+  EXPECT_EQ(ids(load()), std::vector<std::string>{"e1"});
 }
 
 TEST_F(ConversationManagerTest, ARedeliveredEventReplacesItsExchange) {
