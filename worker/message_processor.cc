@@ -83,7 +83,9 @@ void LlmMessageProcessor::stopBackground() {
   background_stopped_ = true;
   auto summaries = std::move(summaries_);
   summaries_.clear();
-  for (const auto& [key, call] : summaries) llm_->cancel(call);
+  for (const auto& [key, call] : summaries) {
+    if (call != 0) llm_->cancel(call);  // 0: its history write is already under way
+  }
 }
 
 bool LlmMessageProcessor::start(std::string* error) {
@@ -172,7 +174,7 @@ void LlmMessageProcessor::summarize(const std::string& key, std::vector<Exchange
   callbacks.onComplete = [this, watch = life_.watch(), key, head_ids = std::move(head_ids),
                           config](ChatResult result) {
     if (watch.expired()) return;
-    summaries_.erase(key);
+    summaries_[key] = 0;  // the model call is over; the history write follows
     onSummary(key, head_ids, config, std::move(result));
   };
   summaries_[key] = llm_->chat(std::move(request), std::move(callbacks));
@@ -186,7 +188,9 @@ void LlmMessageProcessor::onSummary(const std::string& key,
     ++stats_.summary_failures;
     log::get("proc").warn("history {}: summary failed ({}); dropping the oldest turns", key,
                           result.ok() ? "empty" : chatErrorName(result.error));
-    conversations_.trim(key, conversation.max_tokens, [](bool) {});
+    conversations_.trim(key, conversation.max_tokens, [this, watch = life_.watch(), key](bool) {
+      if (!watch.expired()) summaries_.erase(key);
+    });
     return;
   }
   Exchange summary;
@@ -196,6 +200,7 @@ void LlmMessageProcessor::onSummary(const std::string& key,
   conversations_.fold(
       key, head_ids, summary, conversation.ttl_s, [this, watch = life_.watch(), key](bool applied) {
         if (watch.expired()) return;
+        summaries_.erase(key);
         if (applied) {
           ++stats_.summaries;
         } else {

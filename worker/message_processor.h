@@ -69,6 +69,8 @@ class LlmMessageProcessor final : public MessageProcessor {
   void setGateway(GatewayRpc* gateway) { gateway_ = gateway; }
 
   const ProcessorStats& stats() const { return stats_; }
+  // Summaries not yet settled (model call or history write in flight).
+  size_t summariesInFlight() const { return summaries_.size(); }
   const LlmStats& llmStats() const { return llm_->stats(); }
   void reportMetrics(MetricsReport& report) const override {
     reportProcessorMetrics(stats_, llmStats(), report);
@@ -97,7 +99,9 @@ class LlmMessageProcessor final : public MessageProcessor {
   ProcessorStats stats_;
   uint64_t next_run_ = 1;
   std::unordered_map<uint64_t, std::shared_ptr<ReplyRun>> runs_;
-  std::unordered_map<std::string, uint64_t> summaries_;  // history key -> model call in flight
+  // History key -> its summary's model call in flight (0 once the call is over and the history
+  // write is under way); an entry lives until that write has answered.
+  std::unordered_map<std::string, uint64_t> summaries_;
   bool background_stopped_ = false;
   LifeToken life_;
 };
